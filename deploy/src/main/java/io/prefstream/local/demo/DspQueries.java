@@ -1,0 +1,89 @@
+package io.prefstream.local.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.prefstream.protocol.json.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The DSP queries the demo draws from, each with one response per style, split deterministically into queries the
+ * simulated users teach with and queries the scoring client tests on (never taught).
+ */
+public final class DspQueries {
+  /** The four DSP styles a simulated user can prefer. */
+  public static final List<String> STYLES = List.of("academy", "business", "entertainment", "literature");
+  /** Present in the data as the unstyled original; never anyone's taste, always a candidate. */
+  public static final String NEUTRAL = "normal";
+
+  private final List<Query> training;
+  private final List<Query> heldBack;
+
+  /** A prompt with one response per style (the four styles plus {@link #NEUTRAL}). */
+  public record Query(String prompt, Map<String, String> responses) {}
+
+  private DspQueries(List<Query> training, List<Query> heldBack) {
+    this.training = List.copyOf(training);
+    this.heldBack = List.copyOf(heldBack);
+  }
+
+  /**
+   * Reads {@code dsp-dev.raw.jsonl}; every fifth query (by a hash of its text, so the split does not depend on file
+   * order) is held back for scoring.
+   */
+  public static DspQueries load(Path rawFile) {
+    List<Query> training = new ArrayList<>();
+    List<Query> heldBack = new ArrayList<>();
+    try (BufferedReader in = Files.newBufferedReader(rawFile, StandardCharsets.UTF_8)) {
+      String line;
+      int lineNo = 0;
+      while ((line = in.readLine()) != null) {
+        lineNo++;
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode n = Json.MAPPER.readTree(line);
+        Map<String, String> responses = new LinkedHashMap<>();
+        for (String style : STYLES) {
+          responses.put(style, requiredText(n.path("responses"), style, rawFile, lineNo));
+        }
+        responses.put(NEUTRAL, requiredText(n.path("responses"), NEUTRAL, rawFile, lineNo));
+        Query q = new Query(requiredText(n, "query", rawFile, lineNo), responses);
+        if (Math.floorMod(q.prompt().hashCode(), 5) == 0) {
+          heldBack.add(q);
+        } else {
+          training.add(q);
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read DSP queries from " + rawFile + ": " + e.getMessage(), e);
+    }
+    if (training.isEmpty() || heldBack.isEmpty()) {
+      throw new IllegalArgumentException(rawFile + " holds too few queries for the demo (" + training.size()
+          + " training, " + heldBack.size() + " held back)");
+    }
+    return new DspQueries(training, heldBack);
+  }
+
+  private static String requiredText(JsonNode n, String field, Path file, int line) {
+    JsonNode f = n.get(field);
+    if (f == null || !f.isTextual()) {
+      throw new IllegalArgumentException(file + ":" + line + ": field '" + field + "' is missing or not text");
+    }
+    return f.textValue();
+  }
+
+  public List<Query> training() {
+    return training;
+  }
+
+  public List<Query> heldBack() {
+    return heldBack;
+  }
+}
