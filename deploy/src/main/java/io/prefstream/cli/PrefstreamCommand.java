@@ -1,5 +1,11 @@
 package io.prefstream.cli;
 
+import io.prefstream.ingest.cli.IngestCommand;
+import io.prefstream.learner.cli.LearnerCommand;
+import io.prefstream.model.cli.CustomizeCommand;
+import io.prefstream.model.cli.EvalCommand;
+import io.prefstream.model.cli.TrainBaseCommand;
+import io.prefstream.scorer.cli.ScorerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,6 +16,14 @@ import picocli.CommandLine.Command;
     version = "prefstream 0.1.0-SNAPSHOT",
     description = "Online learning of customized reward models from preference events on Kafka.",
     subcommands = {
+        IngestCommand.class,
+        LearnerCommand.class,
+        ScorerCommand.class,
+        LocalCommand.class,
+        TrainBaseCommand.class,
+        CustomizeCommand.class,
+        EvalCommand.class,
+        BenchCommand.class,
         BrokerCommand.class,
     })
 public final class PrefstreamCommand implements Runnable {

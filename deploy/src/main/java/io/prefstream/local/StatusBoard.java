@@ -7,26 +7,26 @@ import java.util.List;
  * The live view of local mode: a small table redrawn in place on a terminal. When output is not a terminal it stays
  * quiet, so logs and scripted runs are not flooded.
  */
-final class StatusBoard {
+public final class StatusBoard {
   private final PrintStream out;
   private final boolean interactive;
   private int linesDrawn;
 
-  StatusBoard(PrintStream out, boolean interactive) {
+  public StatusBoard(PrintStream out, boolean interactive) {
     this.out = out;
     this.interactive = interactive;
   }
 
-  static StatusBoard forConsole() {
+  public static StatusBoard forConsole() {
     return new StatusBoard(System.out, System.console() != null && !"dumb".equals(System.getenv("TERM")));
   }
 
-  boolean interactive() {
+  public boolean interactive() {
     return interactive;
   }
 
   /** Replaces the previously drawn lines with {@code lines}. */
-  synchronized void draw(List<String> lines) {
+  public synchronized void draw(List<String> lines) {
     if (!interactive) {
       return;
     }
@@ -43,7 +43,7 @@ final class StatusBoard {
   }
 
   /** A line that stays (printed above the board on a terminal, and always when not interactive). */
-  synchronized void println(String line) {
+  public synchronized void println(String line) {
     if (interactive && linesDrawn > 0) {
       out.print("\u001b[" + linesDrawn + "F\u001b[J");
       linesDrawn = 0;

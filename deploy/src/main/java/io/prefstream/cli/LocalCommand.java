@@ -1,0 +1,101 @@
+package io.prefstream.cli;
+
+import io.prefstream.local.LocalConfig;
+import io.prefstream.local.LocalMode;
+import io.prefstream.local.StatusBoard;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code prefstream local}: the whole system in one process, on a real broker, optionally with demo traffic. */
+@Command(name = "local", mixinStandardHelpOptions = true,
+    description = {"Run a Kafka broker (KRaft), ingest, learner and scorer in one process, with data in a local folder.",
+        "With --demo, simulated users publish preferences and a scoring client shows the models learning their tastes.",
+        "Ctrl-C stops everything cleanly; starting again resumes from the stored state."})
+public final class LocalCommand implements Callable<Integer> {
+  @Option(names = "--demo", description = "Drive simulated users and a scoring client.")
+  boolean demo;
+
+  @Option(names = "--data-dir", defaultValue = "data/local", description = "Data folder (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--shared-data", defaultValue = "../shared/data",
+      description = "Folder with general/ and dsp/ event files (default: ${DEFAULT-VALUE}).")
+  Path sharedData;
+
+  @Option(names = "--users", defaultValue = "200", description = "Simulated users (default: ${DEFAULT-VALUE}).")
+  int users;
+
+  @Option(names = "--rate", defaultValue = "200", description = "Demo events per second (default: ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(names = "--score-rate", defaultValue = "20",
+      description = "Demo scoring checks per second (default: ${DEFAULT-VALUE}).")
+  double scoreRate;
+
+  @Option(names = "--duration", description = "Stop after this many seconds (default: run until Ctrl-C).")
+  Long durationSeconds;
+
+  @Option(names = "--summary-json", description = "Write the run's summary as JSON to this file at the end.")
+  Path summaryJson;
+
+  @Option(names = "--encoder", defaultValue = "all-minilm-l6-v2-q",
+      description = "Text encoder for every service (default: ${DEFAULT-VALUE}).")
+  String encoder;
+
+  @Option(names = "--kafka-port", defaultValue = "19092", description = "Broker port (default: ${DEFAULT-VALUE}).")
+  int kafkaPort;
+
+  @Option(names = "--http-port", defaultValue = "8080", description = "Scorer HTTP port (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(names = "--ingest-metrics-port", defaultValue = "9401", description = "(default: ${DEFAULT-VALUE})")
+  int ingestMetricsPort;
+
+  @Option(names = "--learner-metrics-port", defaultValue = "9402", description = "(default: ${DEFAULT-VALUE})")
+  int learnerMetricsPort;
+
+  @Option(names = "--scorer-metrics-port", defaultValue = "9403", description = "(default: ${DEFAULT-VALUE})")
+  int scorerMetricsPort;
+
+  @Option(names = "--partitions", defaultValue = "3", description = "Partitions per topic (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Demo random seed (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Override
+  public Integer call() throws Exception {
+    LocalConfig config = new LocalConfig(dataDir, sharedData, kafkaPort, httpPort, ingestMetricsPort,
+        learnerMetricsPort, scorerMetricsPort, partitions, encoder, demo, users, rate, scoreRate,
+        durationSeconds == null ? null : Duration.ofSeconds(durationSeconds), summaryJson, seed);
+    StatusBoard board = StatusBoard.forConsole();
+    LocalMode local = new LocalMode(config);
+    Thread shutdown = new Thread(() -> {
+      local.requestStop();
+      local.close();
+    }, "prefstream-local-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdown);
+    try {
+      local.start(board);
+      board.println("running; Ctrl-C stops everything" + (durationSeconds == null ? "" : " (or after "
+          + durationSeconds + " s)"));
+      local.runUntilStopped(board);
+      if (summaryJson != null) {
+        local.writeSummary(summaryJson);
+        board.println("summary written to " + summaryJson);
+      }
+      board.println(local.summary().toJson());
+    } finally {
+      local.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdown);
+      } catch (IllegalStateException alreadyShuttingDown) {
+        // the hook is running: it closes the same LocalMode, which is idempotent
+      }
+    }
+    return 0;
+  }
+}
