@@ -1,0 +1,47 @@
+package io.prefstream.model.encoder;
+
+import java.nio.file.Path;
+
+/** Opens a {@link TextEncoder} from its spec string (what configuration and checkpoints carry). */
+public final class Encoders {
+  public static final String MINILM = "all-minilm-l6-v2";
+  public static final String MINILM_QUANTIZED = "all-minilm-l6-v2-q";
+  public static final String VALID_SPECS = MINILM + ", " + MINILM_QUANTIZED + ", "
+      + HashingNgramEncoder.SPEC_PREFIX + "<N> (e.g. hashing-ngram-v1-d256), "
+      + "onnx:<model.onnx>,<tokenizer.json>";
+
+  private Encoders() {}
+
+  public static TextEncoder open(String spec) {
+    if (spec == null || spec.isBlank()) {
+      throw new IllegalArgumentException("encoder spec is empty; valid specs: " + VALID_SPECS);
+    }
+    String s = spec.trim();
+    if (s.equals(MINILM)) {
+      return OnnxSentenceEncoder.fromClasspath(MINILM, OnnxSentenceEncoder.MINILM_MODEL_RESOURCE,
+          OnnxSentenceEncoder.MINILM_TOKENIZER_RESOURCE);
+    }
+    if (s.equals(MINILM_QUANTIZED)) {
+      return OnnxSentenceEncoder.fromClasspath(MINILM_QUANTIZED,
+          OnnxSentenceEncoder.MINILM_Q_MODEL_RESOURCE, OnnxSentenceEncoder.MINILM_Q_TOKENIZER_RESOURCE);
+    }
+    if (s.startsWith(HashingNgramEncoder.SPEC_PREFIX)) {
+      String n = s.substring(HashingNgramEncoder.SPEC_PREFIX.length());
+      try {
+        return new HashingNgramEncoder(Integer.parseInt(n));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "bad hashing encoder dimension '" + n + "' in spec '" + spec + "'; valid specs: " + VALID_SPECS);
+      }
+    }
+    if (s.startsWith("onnx:")) {
+      String[] parts = s.substring("onnx:".length()).split(",", -1);
+      if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
+        throw new IllegalArgumentException(
+            "onnx spec must be onnx:<model.onnx>,<tokenizer.json>, got '" + spec + "'");
+      }
+      return OnnxSentenceEncoder.fromFiles(s, Path.of(parts[0].trim()), Path.of(parts[1].trim()));
+    }
+    throw new IllegalArgumentException("unknown encoder spec '" + spec + "'; valid specs: " + VALID_SPECS);
+  }
+}

@@ -1,0 +1,92 @@
+package io.prefstream.model.reward;
+
+/**
+ * r(user, domain, prompt, response) = (w_base + g_domain + u_user,domain) · f(prompt, response).
+ *
+ * <p>Immutable; the summed weight vector is computed once so {@link #reward} is one dot product.
+ * An unknown user (no individual part) scores with the generic part alone; an unknown domain with the
+ * base alone.
+ */
+public final class RewardModel {
+  private final float[] weights;
+  private final boolean customized;
+  private final boolean hasGeneric;
+  private final long baseVersion;
+  private final long individualVersion;
+
+  private RewardModel(float[] weights, boolean customized, boolean hasGeneric, long baseVersion,
+      long individualVersion) {
+    this.weights = weights;
+    this.customized = customized;
+    this.hasGeneric = hasGeneric;
+    this.baseVersion = baseVersion;
+    this.individualVersion = individualVersion;
+  }
+
+  public static RewardModel of(BaseModel base, String domain, IndividualModel individualOrNull) {
+    if (base == null) {
+      throw new IllegalArgumentException("base model is required");
+    }
+    int d = base.featureDim();
+    float[] w = base.weights().clone();
+    float[] g = domain == null ? null : base.generic(domain);
+    if (g != null) {
+      add(w, g);
+    }
+    if (individualOrNull != null) {
+      if (individualOrNull.weights().length != d) {
+        throw new IllegalArgumentException("individual part of (" + individualOrNull.userId() + ", "
+            + individualOrNull.domain() + ") has dimension " + individualOrNull.weights().length
+            + " but the base has featureDim " + d);
+      }
+      if (domain != null && !domain.equals(individualOrNull.domain())) {
+        throw new IllegalArgumentException("individual part is for domain '" + individualOrNull.domain()
+            + "' but scoring domain is '" + domain + "'");
+      }
+      add(w, individualOrNull.weights());
+    }
+    return new RewardModel(w, individualOrNull != null, g != null, base.version(),
+        individualOrNull == null ? -1 : individualOrNull.version());
+  }
+
+  private static void add(float[] acc, float[] x) {
+    for (int i = 0; i < acc.length; i++) {
+      acc[i] += x[i];
+    }
+  }
+
+  public float reward(float[] features) {
+    if (features.length != weights.length) {
+      throw new IllegalArgumentException(
+          "features have dimension " + features.length + "; the model expects " + weights.length);
+    }
+    double s = 0;
+    for (int i = 0; i < weights.length; i++) {
+      s += (double) weights[i] * features[i];
+    }
+    return (float) s;
+  }
+
+  public int featureDim() {
+    return weights.length;
+  }
+
+  /** True when an individual part is included. */
+  public boolean customized() {
+    return customized;
+  }
+
+  /** True when the domain's generic part is included. */
+  public boolean hasGeneric() {
+    return hasGeneric;
+  }
+
+  public long baseVersion() {
+    return baseVersion;
+  }
+
+  /** The individual part's version, -1 if none. */
+  public long individualVersion() {
+    return individualVersion;
+  }
+}

@@ -1,0 +1,124 @@
+package io.prefstream.model.encoder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class CachingEncoderTest {
+
+  /** Counts calls into the real hashing encoder, to prove which texts reached it. */
+  static final class CountingEncoder implements TextEncoder {
+    final HashingNgramEncoder inner = new HashingNgramEncoder(32);
+    final AtomicInteger calls = new AtomicInteger();
+
+    @Override
+    public String id() {
+      return inner.id();
+    }
+
+    @Override
+    public int dimension() {
+      return 32;
+    }
+
+    @Override
+    public float[] encode(String text) {
+      calls.incrementAndGet();
+      return inner.encode(text);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void repeatedTextsAreServedFromTheCacheWithIdenticalVectors() {
+    CountingEncoder counting = new CountingEncoder();
+    try (CachingEncoder c = new CachingEncoder(counting, 100)) {
+      float[] first = c.encode("hello world");
+      float[] again = c.encode("hello world");
+      assertThat(again).containsExactly(first);
+      assertThat(first).containsExactly(counting.inner.encode("hello world"));
+      assertThat(counting.calls).hasValue(1);
+      assertThat(c.hits()).isEqualTo(1);
+      assertThat(c.misses()).isEqualTo(1);
+      assertThat(c.hitRate()).isEqualTo(0.5);
+      assertThat(c.id()).isEqualTo(counting.id());
+    }
+  }
+
+  @Test
+  void callersCannotCorruptTheCache() {
+    try (CachingEncoder c = new CachingEncoder(new CountingEncoder(), 10)) {
+      float[] v = c.encode("x");
+      float keep = v[0];
+      v[0] = 42;
+      assertThat(c.encode("x")[0]).isEqualTo(keep);
+    }
+  }
+
+  @Test
+  void leastRecentlyUsedEntryIsEvicted() {
+    CountingEncoder counting = new CountingEncoder();
+    try (CachingEncoder c = new CachingEncoder(counting, 2)) {
+      c.encode("a");
+      c.encode("b");
+      c.encode("a"); // a is now most recent
+      c.encode("c"); // evicts b
+      assertThat(c.size()).isEqualTo(2);
+      int before = counting.calls.get();
+      c.encode("a");
+      assertThat(counting.calls.get()).isEqualTo(before);
+      c.encode("b");
+      assertThat(counting.calls.get()).isEqualTo(before + 1);
+    }
+  }
+
+  @Test
+  void encodeAllOnlySendsMissesToTheInnerEncoderAndKeepsOrder() {
+    CountingEncoder counting = new CountingEncoder();
+    try (CachingEncoder c = new CachingEncoder(counting, 100)) {
+      c.encode("b");
+      List<float[]> out = c.encodeAll(List.of("a", "b", "c", "a"));
+      assertThat(out.get(0)).containsExactly(counting.inner.encode("a"));
+      assertThat(out.get(1)).containsExactly(counting.inner.encode("b"));
+      assertThat(out.get(2)).containsExactly(counting.inner.encode("c"));
+      assertThat(out.get(3)).containsExactly(counting.inner.encode("a"));
+      // b was cached; a, c, a are misses in one call (the duplicate is not yet cached at lookup time)
+      assertThat(counting.calls).hasValue(1 + 3);
+      assertThat(c.hits()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void concurrentUseGivesCorrectVectors() throws Exception {
+    CountingEncoder counting = new CountingEncoder();
+    try (CachingEncoder c = new CachingEncoder(counting, 50)) {
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        results.add(pool.submit(() -> {
+          for (int i = 0; i < 2000; i++) {
+            String text = "text " + (i % 80);
+            if (!java.util.Arrays.equals(c.encode(text), counting.inner.encode(text))) {
+              return false;
+            }
+          }
+          return true;
+        }));
+      }
+      for (Future<Boolean> f : results) {
+        assertThat(f.get()).isTrue();
+      }
+      pool.shutdown();
+      assertThat(c.hits() + c.misses()).isEqualTo(8000);
+      assertThat(c.size()).isLessThanOrEqualTo(50);
+    }
+  }
+}
