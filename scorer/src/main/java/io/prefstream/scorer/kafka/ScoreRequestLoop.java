@@ -1,0 +1,212 @@
+package io.prefstream.scorer.kafka;
+
+import io.prefstream.protocol.score.ScoreReply;
+import io.prefstream.protocol.score.ScoreRequest;
+import io.prefstream.protocol.score.ScoreRequestParser;
+import io.prefstream.protocol.score.ScoreRequestParser.InvalidRequestException;
+import io.prefstream.protocol.topic.DeadLetterHeaders;
+import io.prefstream.scorer.metrics.ScorerMetrics;
+import io.prefstream.scorer.registry.ModelRegistry;
+import io.prefstream.scorer.scoring.Scorer;
+import io.prefstream.scorer.scoring.ScoringException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers {@code score-requests} on {@code scores} (keyed by requestId), on its own thread. A request that cannot be
+ * read gets an error reply and a dead-letter record (original bytes, reason in headers); one that cannot be scored gets
+ * an error reply. Nothing a record holds can stop the loop. Polling starts only once a base model is loaded, so early
+ * requests wait in Kafka instead of failing. Offsets are committed after the replies are acknowledged (at least once;
+ * scoring has no side effects, so a repeat is harmless).
+ */
+public final class ScoreRequestLoop implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ScoreRequestLoop.class);
+
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final String requestsTopic;
+  private final String scoresTopic;
+  private final String dlqTopic;
+  private final Set<Integer> ownedOrEmpty;
+  private final Scorer scorer;
+  private final ModelRegistry registry;
+  private final ScorerMetrics metrics;
+  private final Thread thread;
+  private volatile boolean running = true;
+  private boolean started;
+
+  /** @param owned partitions of score-requests to serve; empty = join the consumer group and share them */
+  public ScoreRequestLoop(Map<String, Object> kafka, String groupId, String requestsTopic, String scoresTopic,
+      String dlqTopic, Set<Integer> owned, Scorer scorer, ScorerMetrics metrics) {
+    Map<String, Object> c = new HashMap<>(kafka);
+    c.put("group.id", groupId);
+    c.put("enable.auto.commit", "false");
+    c.put("auto.offset.reset", "earliest");
+    c.put("isolation.level", "read_committed");
+    c.putIfAbsent("max.poll.records", 200);
+    this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    Map<String, Object> p = new HashMap<>(kafka);
+    p.put("enable.idempotence", "true");
+    p.put("acks", "all");
+    p.putIfAbsent("linger.ms", 1);
+    this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    this.requestsTopic = requestsTopic;
+    this.scoresTopic = scoresTopic;
+    this.dlqTopic = dlqTopic;
+    this.ownedOrEmpty = Set.copyOf(owned);
+    this.scorer = scorer;
+    this.registry = scorer.registry();
+    this.metrics = metrics;
+    this.thread = new Thread(this::run, "scorer-kafka-requests");
+    thread.setDaemon(true);
+  }
+
+  public synchronized void start() {
+    started = true;
+    thread.start();
+  }
+
+  private void run() {
+    try {
+      while (running && !registry.awaitBase(200, TimeUnit.MILLISECONDS)) {
+        // requests stay in Kafka until there is a model to answer them
+      }
+      if (!running) {
+        return;
+      }
+      if (ownedOrEmpty.isEmpty()) {
+        consumer.subscribe(List.of(requestsTopic), new ConsumerRebalanceListener() {
+          @Override
+          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+          @Override
+          public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            log.info("serving score requests of {}", partitions);
+          }
+        });
+      } else {
+        List<TopicPartition> tps = new ArrayList<>();
+        List<PartitionInfo> infos = consumer.partitionsFor(requestsTopic, Duration.ofSeconds(30));
+        for (int p : ownedOrEmpty) {
+          if (infos == null || p >= infos.size()) {
+            throw new IllegalStateException("owned partition " + p + " does not exist in " + requestsTopic);
+          }
+          tps.add(new TopicPartition(requestsTopic, p));
+        }
+        consumer.assign(tps);
+      }
+      while (running) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+        if (records.isEmpty()) {
+          continue;
+        }
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+          handle(r);
+        }
+        producer.flush();
+        consumer.commitSync();
+      }
+    } catch (WakeupException e) {
+      // close() asked us to stop
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.error("the score-requests loop stopped", e);
+    } finally {
+      consumer.close(Duration.ofSeconds(2));
+    }
+  }
+
+  private void handle(ConsumerRecord<byte[], byte[]> r) {
+    long t0 = System.nanoTime();
+    String code = null;
+    try {
+      ScoreRequest request;
+      try {
+        request = ScoreRequestParser.parse(r.value());
+      } catch (InvalidRequestException e) {
+        code = e.code();
+        reply(e.requestId(), ScoreReply.failure(e.requestId(), new ScoreReply.ScoreError(e.code(), e.getMessage())));
+        deadLetter(r, e.code(), e.getMessage());
+        return;
+      }
+      ScoreReply reply;
+      try {
+        reply = scorer.score(request);
+        metrics.served(reply.model().customized());
+      } catch (ScoringException e) {
+        code = e.code();
+        reply = ScoreReply.failure(request.requestId(), new ScoreReply.ScoreError(e.code(), e.getMessage()));
+      } catch (RuntimeException e) {
+        code = "internal_error";
+        log.error("scoring request {} failed", request.requestId(), e);
+        reply = ScoreReply.failure(request.requestId(), new ScoreReply.ScoreError(code, "scoring failed: " + e));
+      }
+      reply(request.requestId(), reply);
+    } finally {
+      metrics.request(ScorerMetrics.PATH_KAFKA, System.nanoTime() - t0);
+      if (code != null) {
+        metrics.error(ScorerMetrics.PATH_KAFKA, code);
+      }
+    }
+  }
+
+  private void reply(String requestId, ScoreReply reply) {
+    byte[] key = requestId == null ? null : requestId.getBytes(StandardCharsets.UTF_8);
+    producer.send(new ProducerRecord<>(scoresTopic, key, ScoreRequestParser.encodeReply(reply)));
+  }
+
+  private void deadLetter(ConsumerRecord<byte[], byte[]> r, String reason, String detail) {
+    RecordHeaders h = new RecordHeaders();
+    h.add(DeadLetterHeaders.REASON, reason.getBytes(StandardCharsets.UTF_8));
+    h.add(DeadLetterHeaders.DETAIL, detail.getBytes(StandardCharsets.UTF_8));
+    h.add(DeadLetterHeaders.SOURCE_TOPIC, r.topic().getBytes(StandardCharsets.UTF_8));
+    h.add(DeadLetterHeaders.SOURCE_PARTITION, String.valueOf(r.partition()).getBytes(StandardCharsets.UTF_8));
+    h.add(DeadLetterHeaders.SOURCE_OFFSET, String.valueOf(r.offset()).getBytes(StandardCharsets.UTF_8));
+    producer.send(new ProducerRecord<>(dlqTopic, null, r.key(), r.value(), h));
+  }
+
+  public boolean alive() {
+    return !started || thread.isAlive();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (!running) {
+      return;
+    }
+    running = false;
+    if (started) {
+      consumer.wakeup();
+      try {
+        thread.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } else {
+      consumer.close(Duration.ZERO);
+    }
+    producer.close(Duration.ofSeconds(2));
+  }
+}
