@@ -19,11 +19,11 @@ public final class Encoders {
     String s = spec.trim();
     if (s.equals(MINILM)) {
       return OnnxSentenceEncoder.fromClasspath(MINILM, OnnxSentenceEncoder.MINILM_MODEL_RESOURCE,
-          OnnxSentenceEncoder.MINILM_TOKENIZER_RESOURCE);
+          OnnxSentenceEncoder.MINILM_TOKENIZER_RESOURCE, OnnxSentenceEncoder.DEFAULT_BATCH);
     }
     if (s.equals(MINILM_QUANTIZED)) {
       return OnnxSentenceEncoder.fromClasspath(MINILM_QUANTIZED,
-          OnnxSentenceEncoder.MINILM_Q_MODEL_RESOURCE, OnnxSentenceEncoder.MINILM_Q_TOKENIZER_RESOURCE);
+          OnnxSentenceEncoder.MINILM_Q_MODEL_RESOURCE, OnnxSentenceEncoder.MINILM_Q_TOKENIZER_RESOURCE, 1);
     }
     if (s.startsWith(HashingNgramEncoder.SPEC_PREFIX)) {
       String n = s.substring(HashingNgramEncoder.SPEC_PREFIX.length());

@@ -38,19 +38,21 @@ public final class OnnxSentenceEncoder implements TextEncoder {
   public static final String MINILM_Q_TOKENIZER_RESOURCE = "all-minilm-l6-v2-q-tokenizer.json";
   /** all-MiniLM-L6-v2's max_seq_length in sentence-transformers. */
   public static final int MAX_TOKENS = 256;
-  /** Texts per ONNX call; bounded so padding waste and memory stay small. */
-  private static final int BATCH = 16;
+  /** Texts per ONNX call for models whose outputs do not depend on padding. */
+  public static final int DEFAULT_BATCH = 16;
 
   private final String id;
   private final Model model;
   private final HuggingFaceTokenizer tokenizer;
   private final int dimension;
+  private final int batchSize;
   private final ConcurrentLinkedQueue<Predictor<NDList, NDList>> idle = new ConcurrentLinkedQueue<>();
   private final List<Predictor<NDList, NDList>> all = new ArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private OnnxSentenceEncoder(String id, Path modelFile, Path tokenizerFile) {
+  private OnnxSentenceEncoder(String id, Path modelFile, Path tokenizerFile, int batchSize) {
     this.id = id;
+    this.batchSize = batchSize;
     try {
       this.tokenizer = HuggingFaceTokenizer.newInstance(tokenizerFile, Map.of(
           "truncation", "true", "maxLength", Integer.toString(MAX_TOKENS), "padding", "false",
@@ -67,12 +69,18 @@ public final class OnnxSentenceEncoder implements TextEncoder {
     this.dimension = encodeBatch(List.of("dimension probe")).get(0).length;
   }
 
-  /** Opens a model and tokenizer shipped as classpath resources (the langchain4j MiniLM jars). */
-  public static OnnxSentenceEncoder fromClasspath(String id, String modelResource, String tokenizerResource) {
+  /**
+   * Opens a model and tokenizer shipped as classpath resources (the langchain4j MiniLM jars).
+   *
+   * @param batchSize texts per ONNX call; 1 for dynamically quantized models, whose per-tensor
+   *     activation scales see the padding, so a text's embedding would depend on its batch-mates
+   */
+  public static OnnxSentenceEncoder fromClasspath(String id, String modelResource, String tokenizerResource,
+      int batchSize) {
     Path dir = extractDir(id);
     Path modelFile = extract(modelResource, dir);
     Path tokFile = extract(tokenizerResource, dir);
-    return new OnnxSentenceEncoder(id, modelFile, tokFile);
+    return new OnnxSentenceEncoder(id, modelFile, tokFile, batchSize);
   }
 
   /** Opens a user-supplied ONNX sentence encoder (BERT-style inputs, last hidden state output). */
@@ -83,7 +91,8 @@ public final class OnnxSentenceEncoder implements TextEncoder {
     if (!Files.isRegularFile(tokenizerFile)) {
       throw new IllegalArgumentException("tokenizer.json not found: " + tokenizerFile.toAbsolutePath());
     }
-    return new OnnxSentenceEncoder(id, modelFile.toAbsolutePath(), tokenizerFile.toAbsolutePath());
+    // Unknown models may be quantized: one text per call keeps embeddings independent of batch-mates.
+    return new OnnxSentenceEncoder(id, modelFile.toAbsolutePath(), tokenizerFile.toAbsolutePath(), 1);
   }
 
   private static Path extractDir(String id) {
@@ -136,8 +145,8 @@ public final class OnnxSentenceEncoder implements TextEncoder {
   @Override
   public List<float[]> encodeAll(List<String> texts) {
     List<float[]> out = new ArrayList<>(texts.size());
-    for (int i = 0; i < texts.size(); i += BATCH) {
-      out.addAll(encodeBatch(texts.subList(i, Math.min(texts.size(), i + BATCH))));
+    for (int i = 0; i < texts.size(); i += batchSize) {
+      out.addAll(encodeBatch(texts.subList(i, Math.min(texts.size(), i + batchSize))));
     }
     return out;
   }
