@@ -1,0 +1,94 @@
+package io.prefstream.learner;
+
+import io.prefstream.model.train.TrainerConfig;
+import io.prefstream.runtime.config.ConfigException;
+import io.prefstream.runtime.config.Settings;
+import java.util.Objects;
+
+/**
+ * How the learner learns and when it publishes.
+ *
+ * @param trainer gradient-step knobs of the model module's trainer
+ * @param enrichmentPairs general-preference pairs mixed into every key's batch (weight
+ *     {@code trainer.enrichmentWeight}) so the customized model keeps the general ability
+ * @param enrichmentPoolSize how many general pairs are embedded once at start to draw enrichment from
+ * @param holdbackEvery every n-th event of a key is held back from training to judge promotions (0 = none)
+ * @param holdbackSize held-back events kept per key; the oldest is trained on when it leaves the window, so no
+ *     event is lost to training for good
+ * @param gateEnabled publish a new version only when it is not worse than the current one on the held-back events
+ * @param gateAccuracyTolerance accuracy the candidate may lose on the held-back events and still be published
+ * @param gateLossTolerance mean loss the candidate may gain on the held-back events and still be published
+ * @param progressiveWindow events in the per-key sliding window of progressive accuracy
+ */
+public record LearningConfig(
+    TrainerConfig trainer,
+    int enrichmentPairs,
+    int enrichmentPoolSize,
+    int holdbackEvery,
+    int holdbackSize,
+    boolean gateEnabled,
+    double gateAccuracyTolerance,
+    double gateLossTolerance,
+    int progressiveWindow) {
+
+  public LearningConfig {
+    Objects.requireNonNull(trainer, "trainer");
+    check("learner.enrichment.pairs", enrichmentPairs, 0, 10_000);
+    check("learner.enrichment.pool", enrichmentPoolSize, 0, 1_000_000);
+    check("learner.holdback.every", holdbackEvery, 0, 1_000_000);
+    check("learner.holdback.size", holdbackSize, 0, 1024);
+    check("learner.progressive.window", progressiveWindow, 1, 100_000);
+    if (!(gateAccuracyTolerance >= 0 && gateAccuracyTolerance <= 1)) {
+      throw new ConfigException("learner.gate.accuracy.tolerance", String.valueOf(gateAccuracyTolerance), "in [0, 1]");
+    }
+    if (!(gateLossTolerance >= 0) || Double.isInfinite(gateLossTolerance)) {
+      throw new ConfigException("learner.gate.loss.tolerance", String.valueOf(gateLossTolerance), "finite, >= 0");
+    }
+  }
+
+  private static void check(String key, int v, int min, int max) {
+    if (v < min || v > max) {
+      throw new ConfigException(key, String.valueOf(v), "an integer in [" + min + ", " + max + "]");
+    }
+  }
+
+  public static LearningConfig defaults() {
+    return new LearningConfig(TrainerConfig.defaults(), 4, 512, 5, 32, true, 0.0, 0.05, 200);
+  }
+
+  public LearningConfig withTrainer(TrainerConfig t) {
+    return new LearningConfig(t, enrichmentPairs, enrichmentPoolSize, holdbackEvery, holdbackSize, gateEnabled,
+        gateAccuracyTolerance, gateLossTolerance, progressiveWindow);
+  }
+
+  public LearningConfig withEnrichment(int pairs, int pool) {
+    return new LearningConfig(trainer, pairs, pool, holdbackEvery, holdbackSize, gateEnabled,
+        gateAccuracyTolerance, gateLossTolerance, progressiveWindow);
+  }
+
+  public LearningConfig withGate(boolean enabled, int every, int size) {
+    return new LearningConfig(trainer, enrichmentPairs, enrichmentPoolSize, every, size, enabled,
+        gateAccuracyTolerance, gateLossTolerance, progressiveWindow);
+  }
+
+  public static LearningConfig from(Settings s) {
+    LearningConfig d = defaults();
+    TrainerConfig t = d.trainer();
+    TrainerConfig trainer = new TrainerConfig(
+        (float) s.doubleValue("learner.learning.rate", t.learningRate(), 1e-9, 100),
+        s.integer("learner.steps.per.batch", t.stepsPerBatch(), 1, 10_000),
+        (float) s.doubleValue("learner.l2.pull", t.l2Pull(), 0, 1e6),
+        (float) s.doubleValue("learner.margin.scale", t.marginScale(), 0, 100),
+        (float) s.doubleValue("learner.enrichment.weight", t.enrichmentWeight(), 0, 1e6));
+    return new LearningConfig(
+        trainer,
+        s.integer("learner.enrichment.pairs", d.enrichmentPairs(), 0, 10_000),
+        s.integer("learner.enrichment.pool", d.enrichmentPoolSize(), 0, 1_000_000),
+        s.integer("learner.holdback.every", d.holdbackEvery(), 0, 1_000_000),
+        s.integer("learner.holdback.size", d.holdbackSize(), 0, 1024),
+        s.bool("learner.gate.enabled", d.gateEnabled()),
+        s.doubleValue("learner.gate.accuracy.tolerance", d.gateAccuracyTolerance(), 0, 1),
+        s.doubleValue("learner.gate.loss.tolerance", d.gateLossTolerance(), 0, 1e6),
+        s.integer("learner.progressive.window", d.progressiveWindow(), 1, 100_000));
+  }
+}

@@ -1,0 +1,155 @@
+package io.prefstream.learner.state;
+
+import io.prefstream.protocol.topic.ModelKey;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything the learner knows about one (user, domain): the individual part it is training (full precision, so a
+ * restored learner continues bit-identically), the version last published and its weights as the scorer sees them,
+ * training counts, held-back pairs for the promotion gate and the progressive-accuracy tally. Persisted after every
+ * change to the {@code learner-state} topic in the same transaction as the checkpoint and the consumer offsets.
+ *
+ * <p>Mutable and owned by the learner's one processing thread.
+ */
+public final class KeyState {
+  /** Batch ids remembered to recognise a batch delivered twice by an upstream that is not exactly-once. */
+  public static final int RECENT_BATCH_IDS = 16;
+
+  private final String userId;
+  private final String domain;
+  float[] working;
+  long publishedVersion;
+  float[] published;
+  long eventsApplied;
+  long steps;
+  long newestEventTimeMs;
+  long enrichCursor;
+  long gateRejections;
+  final ArrayDeque<HeldPair> heldBack;
+  ProgressiveTally tally;
+  final ArrayDeque<String> recentBatchIds;
+
+  KeyState(String userId, String domain, float[] working, ProgressiveTally tally) {
+    this.userId = Objects.requireNonNull(userId, "userId");
+    this.domain = Objects.requireNonNull(domain, "domain");
+    this.working = working;
+    this.tally = tally;
+    this.heldBack = new ArrayDeque<>();
+    this.recentBatchIds = new ArrayDeque<>();
+  }
+
+  /** A key the learner has not seen: individual part zero, i.e. the generic model. */
+  public static KeyState fresh(String userId, String domain, int featureDim, int progressiveWindow) {
+    return new KeyState(userId, domain, new float[featureDim], new ProgressiveTally(progressiveWindow));
+  }
+
+  public ModelKey key() {
+    return ModelKey.of(userId, domain);
+  }
+
+  public String userId() {
+    return userId;
+  }
+
+  public String domain() {
+    return domain;
+  }
+
+  /** The individual part being trained (not a copy: callers must not modify it). */
+  public float[] working() {
+    return working;
+  }
+
+  public void setWorking(float[] weights) {
+    if (weights.length != working.length) {
+      throw new IllegalArgumentException("weights of (" + userId + ", " + domain + ") have dimension "
+          + weights.length + ", expected " + working.length);
+    }
+    this.working = weights;
+  }
+
+  /** 0 when nothing was published yet. */
+  public long publishedVersion() {
+    return publishedVersion;
+  }
+
+  /** The published individual part as the scorer decodes it, or null when none was published. */
+  public float[] published() {
+    return published;
+  }
+
+  public void markPublished(long version, float[] weightsAsDecoded) {
+    this.publishedVersion = version;
+    this.published = weightsAsDecoded;
+  }
+
+  public long eventsApplied() {
+    return eventsApplied;
+  }
+
+  public long steps() {
+    return steps;
+  }
+
+  public long newestEventTimeMs() {
+    return newestEventTimeMs;
+  }
+
+  public long gateRejections() {
+    return gateRejections;
+  }
+
+  public void countGateRejection() {
+    gateRejections++;
+  }
+
+  /** Counts events consumed (trained on or held back) and the newest event time seen. */
+  public void countEvents(int n, long newestEventMs) {
+    eventsApplied += n;
+    newestEventTimeMs = Math.max(newestEventTimeMs, newestEventMs);
+  }
+
+  public void countSteps(long n) {
+    steps += n;
+  }
+
+  /** Returns the next index into the enrichment pool and advances the cursor (deterministic enrichment). */
+  public long nextEnrichment() {
+    return enrichCursor++;
+  }
+
+  public long enrichCursor() {
+    return enrichCursor;
+  }
+
+  public List<HeldPair> heldBack() {
+    return new ArrayList<>(heldBack);
+  }
+
+  /** Holds a pair back; returns the pair that left the window (to be trained on now), or null. */
+  public HeldPair holdBack(HeldPair pair, int capacity) {
+    if (capacity <= 0) {
+      return pair;
+    }
+    heldBack.addLast(pair);
+    return heldBack.size() > capacity ? heldBack.removeFirst() : null;
+  }
+
+  public ProgressiveTally tally() {
+    return tally;
+  }
+
+  public boolean seenBatch(String batchId) {
+    return recentBatchIds.contains(batchId);
+  }
+
+  public void rememberBatch(String batchId) {
+    recentBatchIds.addLast(batchId);
+    while (recentBatchIds.size() > RECENT_BATCH_IDS) {
+      recentBatchIds.removeFirst();
+    }
+  }
+}
