@@ -1,0 +1,191 @@
+package io.prefstream.ingest;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.prefstream.ingest.admin.TopicProvisioner;
+import io.prefstream.ingest.metrics.IngestMetrics;
+import io.prefstream.ingest.topology.IngestTopology;
+import io.prefstream.ingest.topology.TooLargeRecordHandler;
+import io.prefstream.runtime.metrics.MetricsEndpoint;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest service: validates, deduplicates and batches preference events with Kafka Streams under exactly-once.
+ * Embeddable: several services can run in one JVM, each with its own registry; nothing here is static.
+ *
+ * <pre>{@code
+ * try (IngestService ingest = new IngestService(IngestConfig.defaults(bootstrap, dataDir), registry)) {
+ *   ingest.start();
+ *   ingest.awaitRunning(Duration.ofSeconds(60));
+ *   ...
+ * }
+ * }</pre>
+ */
+public final class IngestService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+  static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final IngestConfig config;
+  private final MeterRegistry registry;
+  private final IngestMetrics metrics;
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private KafkaStreams streams;
+  private KafkaStreamsMetrics streamsMetrics;
+  private boolean closed;
+
+  public IngestService(IngestConfig config, MeterRegistry registry) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.metrics = new IngestMetrics(registry);
+  }
+
+  /**
+   * Creates missing topics (when {@code topics.create} is on) and starts the stream threads; returns without waiting
+   * for them to run (see {@link #awaitRunning}).
+   *
+   * @throws IllegalStateException when already started or closed, or when topics cannot be provisioned
+   */
+  public synchronized void start() {
+    if (closed) {
+      throw new IllegalStateException("ingest service is closed; create a new one");
+    }
+    if (streams != null) {
+      throw new IllegalStateException("ingest service is already started");
+    }
+    if (config.createTopics()) {
+      TopicProvisioner.ensureTopics(config);
+    }
+    try {
+      Files.createDirectories(config.stateDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create Kafka Streams state folder " + config.stateDir(), e);
+    }
+    Topology topology = IngestTopology.build(config, metrics);
+    log.info("ingest topology:\n{}", topology.describe());
+    streams = new KafkaStreams(topology, streamsProperties(config, metrics));
+    streams.setUncaughtExceptionHandler(e -> {
+      // Retrying on the same input would fail the same way; stop and let health say why (the orchestrator restarts).
+      log.error("ingest stream thread failed; shutting the ingest client down", e);
+      failure.compareAndSet(null, e);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    });
+    streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(registry);
+    streams.start();
+  }
+
+  /** The Kafka Streams settings this service runs with; exposed for tests and the topology description. */
+  public static Properties streamsProperties(IngestConfig config, IngestMetrics metrics) {
+    Properties p = new Properties();
+    p.putAll(config.clientConfig());
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(StreamsConfig.CLIENT_ID_CONFIG, config.applicationId() + "-" + config.instanceId());
+    p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
+    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, config.cacheMaxBytes());
+    p.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.replicationFactor());
+    p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, TooLargeRecordHandler.class.getName());
+    p.put(TooLargeRecordHandler.METRICS_CONFIG, metrics);
+    // Throughput: larger, compressed producer batches; a batch record can reach ingest.batch.max.bytes.
+    p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+    p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
+    p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+    p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 2 * 1024 * 1024 + 4096);
+    p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2000);
+    return p;
+  }
+
+  /**
+   * Waits until the stream threads run (or rebalance after having joined).
+   *
+   * @return true when running within the timeout
+   */
+  public boolean awaitRunning(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      KafkaStreams s;
+      synchronized (this) {
+        s = streams;
+      }
+      if (s != null) {
+        KafkaStreams.State st = s.state();
+        if (st == KafkaStreams.State.RUNNING) {
+          return true;
+        }
+        if (st == KafkaStreams.State.ERROR || st == KafkaStreams.State.NOT_RUNNING
+            || st == KafkaStreams.State.PENDING_ERROR) {
+          return false;
+        }
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** UP while Kafka Streams runs or rebalances; DOWN before start, after close, or after a fatal error. */
+  public synchronized MetricsEndpoint.Health health() {
+    if (streams == null) {
+      return MetricsEndpoint.Health.down(closed ? "closed" : "not started");
+    }
+    KafkaStreams.State st = streams.state();
+    Throwable f = failure.get();
+    if (st == KafkaStreams.State.RUNNING || st == KafkaStreams.State.REBALANCING) {
+      return MetricsEndpoint.Health.up("kafka streams " + st);
+    }
+    return MetricsEndpoint.Health.down("kafka streams " + st + (f == null ? "" : ": " + f));
+  }
+
+  /** The Kafka Streams state, or null before {@link #start()}. */
+  public synchronized KafkaStreams.State state() {
+    return streams == null ? null : streams.state();
+  }
+
+  /** True once a stream thread failed and the client shut down. */
+  public boolean failed() {
+    return failure.get() != null;
+  }
+
+  public IngestConfig config() {
+    return config;
+  }
+
+  /** Stops the stream threads, committing what was processed; bounded by 30 s. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (streams != null) {
+      boolean clean = streams.close(CLOSE_TIMEOUT);
+      if (!clean) {
+        log.warn("ingest did not stop within {}", CLOSE_TIMEOUT);
+      }
+    }
+    if (streamsMetrics != null) {
+      streamsMetrics.close();
+    }
+  }
+}

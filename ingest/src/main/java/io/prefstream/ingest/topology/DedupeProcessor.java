@@ -1,0 +1,94 @@
+package io.prefstream.ingest.topology;
+
+import io.prefstream.ingest.metrics.IngestMetrics;
+import io.prefstream.protocol.event.PreferenceEvent;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+/**
+ * Drops an event whose (userId, eventId) was seen within the retention. The ids live in a segmented window store
+ * stamped with arrival (wall-clock) time, so whole segments expire after the retention without a scan; the store
+ * is changelogged, so under exactly-once a restart neither forgets nor double-counts an id.
+ */
+final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcome> {
+  private static final byte[] SEEN = {1};
+
+  private final String storeName;
+  private final long retentionMs;
+  private final IngestMetrics metrics;
+  private ProcessorContext<String, Outcome> context;
+  private WindowStore<Bytes, byte[]> store;
+
+  DedupeProcessor(String storeName, long retentionMs, IngestMetrics metrics) {
+    this.storeName = storeName;
+    this.retentionMs = retentionMs;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Outcome> context) {
+    this.context = context;
+    this.store = context.getStateStore(storeName);
+  }
+
+  @Override
+  public void process(Record<byte[], Outcome> record) {
+    long now = context.currentSystemTimeMs();
+    if (record.value() instanceof Outcome.Forget forget) {
+      forgetIds(forget.userId(), now);
+      context.forward(record.withKey(forget.userId()));
+      return;
+    }
+    if (!(record.value() instanceof Outcome.Accepted accepted)) {
+      throw new IllegalStateException("dedupe expects accepted events or forget-user records, got "
+          + record.value().getClass().getSimpleName());
+    }
+    PreferenceEvent event = accepted.event();
+    Bytes key = key(event.userId(), event.eventId());
+    try (WindowStoreIterator<byte[]> seen = store.fetch(key, now - retentionMs, now)) {
+      if (seen.hasNext()) {
+        metrics.duplicate();
+        return;
+      }
+    }
+    store.put(key, SEEN, now);
+    context.forward(record.withKey(event.userId()));
+  }
+
+  /** A forgotten user's event ids are personal data too; a replay after forgetting is learned afresh. */
+  private void forgetIds(String userId, long now) {
+    byte[] prefix = userPrefix(userId);
+    byte[] upper = ByteBuffer.allocate(prefix.length + 1).put(prefix).put((byte) 0xFF).array();
+    List<KeyValue<Windowed<Bytes>, byte[]>> found = new ArrayList<>();
+    try (KeyValueIterator<Windowed<Bytes>, byte[]> it =
+        store.fetch(Bytes.wrap(prefix), Bytes.wrap(upper), Math.max(0, now - retentionMs), now)) {
+      it.forEachRemaining(found::add);
+    }
+    for (KeyValue<Windowed<Bytes>, byte[]> kv : found) {
+      store.put(kv.key.key(), null, kv.key.window().start());
+    }
+  }
+
+  /** Length-prefixed userId, then eventId: no separator character can be faked by an id. */
+  static Bytes key(String userId, String eventId) {
+    byte[] prefix = userPrefix(userId);
+    byte[] id = eventId.getBytes(StandardCharsets.UTF_8);
+    return Bytes.wrap(ByteBuffer.allocate(prefix.length + id.length).put(prefix).put(id).array());
+  }
+
+  private static byte[] userPrefix(String userId) {
+    byte[] user = userId.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(2 + user.length).putShort((short) user.length).put(user).array();
+  }
+}
