@@ -161,7 +161,7 @@ public final class ScoreHttpServer implements AutoCloseable {
         code = e.code();
         error(ex, e.status(), request.requestId(), e.code(), e.getMessage());
         return;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) {
         code = "internal_error";
         log.error("scoring request {} failed", request.requestId(), e);
         error(ex, 500, request.requestId(), code, "scoring failed: " + e);

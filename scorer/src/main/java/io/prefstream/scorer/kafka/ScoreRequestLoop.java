@@ -158,7 +158,7 @@ public final class ScoreRequestLoop implements AutoCloseable {
       } catch (ScoringException e) {
         code = e.code();
         reply = ScoreReply.failure(request.requestId(), new ScoreReply.ScoreError(e.code(), e.getMessage()));
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) {
         code = "internal_error";
         log.error("scoring request {} failed", request.requestId(), e);
         reply = ScoreReply.failure(request.requestId(), new ScoreReply.ScoreError(code, "scoring failed: " + e));

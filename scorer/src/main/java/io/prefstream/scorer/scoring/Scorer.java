@@ -1,5 +1,6 @@
 package io.prefstream.scorer.scoring;
 
+import io.prefstream.model.encoder.CachingEncoder;
 import io.prefstream.model.reward.PairFeaturizer;
 import io.prefstream.model.reward.RewardModel;
 import io.prefstream.protocol.score.ScoreReply;
@@ -39,14 +40,16 @@ public final class Scorer {
     ServingState state = state();
     Served served = serve(state, request.userId(), request.domain());
     int n = request.candidates().size();
-    // One encoder call for the prompt and every candidate: a cache hit costs a lookup, misses are batched.
-    List<String> texts = new ArrayList<>(n + 1);
-    texts.add(request.prompt());
-    texts.addAll(request.candidates());
-    List<float[]> embeddings = featurizer.encoder().encodeAll(texts);
+    if (featurizer.encoder() instanceof CachingEncoder) {
+      // One batched encoder call puts every text not cached yet into the cache; the feature calls below then hit.
+      List<String> texts = new ArrayList<>(n + 1);
+      texts.add(request.prompt());
+      texts.addAll(request.candidates());
+      featurizer.encoder().encodeAll(texts);
+    }
     double[] rewards = new double[n];
     for (int i = 0; i < n; i++) {
-      rewards[i] = served.model().reward(featurizer.combine(embeddings.get(0), embeddings.get(i + 1)));
+      rewards[i] = served.model().reward(featurizer.features(request.prompt(), request.candidates().get(i)));
     }
     List<Double> rewardList = new ArrayList<>(n);
     for (double r : rewards) {
