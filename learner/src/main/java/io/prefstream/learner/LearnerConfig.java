@@ -26,6 +26,8 @@ import java.util.stream.Stream;
  * @param baseDir a {@code train-base --out} folder to bootstrap the base from, or null
  * @param baseData general-preference event files to train the base (and the enrichment pool) from
  * @param training the trainer's and the gate's knobs
+ * @param blockRecords batch records per offset block; a trainer call never spans blocks, so results do not depend on
+ *     poll boundaries (see {@code BlockBuffer})
  * @param kafka extra client settings ({@code kafka.*}, e.g. security), applied to every client
  */
 public record LearnerConfig(
@@ -41,6 +43,7 @@ public record LearnerConfig(
     LearningConfig training,
     Duration pollTimeout,
     int maxPollRecords,
+    int blockRecords,
     Duration transactionTimeout,
     Map<String, Object> kafka) {
 
@@ -63,6 +66,9 @@ public record LearnerConfig(
     if (encoderCacheEntries < 0) {
       throw new ConfigException("learner.encoder.cache.entries", String.valueOf(encoderCacheEntries), ">= 0");
     }
+    if (blockRecords < 1) {
+      throw new ConfigException("learner.block.records", String.valueOf(blockRecords), ">= 1");
+    }
     if (maxPollRecords < 1) {
       throw new ConfigException("learner.max.poll.records", String.valueOf(maxPollRecords), ">= 1");
     }
@@ -83,40 +89,40 @@ public record LearnerConfig(
   public static LearnerConfig defaults(String bootstrapServers, Path dataDir) {
     return new LearnerConfig(bootstrapServers, Topics.defaults(), "local", Topics.DEFAULT_PREFIX + "learner",
         dataDir, DEFAULT_ENCODER, 200_000, null, defaultBaseData(), LearningConfig.defaults(),
-        Duration.ofMillis(200), 500, Duration.ofSeconds(30), Map.of());
+        Duration.ofMillis(200), 500, 256, Duration.ofSeconds(30), Map.of());
   }
 
   public LearnerConfig withTopics(Topics newTopics) {
     return new LearnerConfig(bootstrapServers, newTopics, instanceId, newTopics.prefix() + "learner", dataDir,
-        encoderSpec, encoderCacheEntries, baseDir, baseData, training, pollTimeout, maxPollRecords,
+        encoderSpec, encoderCacheEntries, baseDir, baseData, training, pollTimeout, maxPollRecords, blockRecords,
         transactionTimeout, kafka);
   }
 
   public LearnerConfig withInstanceId(String id) {
     return new LearnerConfig(bootstrapServers, topics, id, groupId, dataDir, encoderSpec, encoderCacheEntries,
-        baseDir, baseData, training, pollTimeout, maxPollRecords, transactionTimeout, kafka);
+        baseDir, baseData, training, pollTimeout, maxPollRecords, blockRecords, transactionTimeout, kafka);
   }
 
   public LearnerConfig withEncoder(String spec) {
     return new LearnerConfig(bootstrapServers, topics, instanceId, groupId, dataDir, spec, encoderCacheEntries,
-        baseDir, baseData, training, pollTimeout, maxPollRecords, transactionTimeout, kafka);
+        baseDir, baseData, training, pollTimeout, maxPollRecords, blockRecords, transactionTimeout, kafka);
   }
 
   public LearnerConfig withBase(Path newBaseDir, List<Path> newBaseData) {
     return new LearnerConfig(bootstrapServers, topics, instanceId, groupId, dataDir, encoderSpec,
-        encoderCacheEntries, newBaseDir, newBaseData, training, pollTimeout, maxPollRecords, transactionTimeout,
+        encoderCacheEntries, newBaseDir, newBaseData, training, pollTimeout, maxPollRecords, blockRecords, transactionTimeout,
         kafka);
   }
 
   public LearnerConfig withTraining(LearningConfig newTraining) {
     return new LearnerConfig(bootstrapServers, topics, instanceId, groupId, dataDir, encoderSpec,
-        encoderCacheEntries, baseDir, baseData, newTraining, pollTimeout, maxPollRecords, transactionTimeout,
+        encoderCacheEntries, baseDir, baseData, newTraining, pollTimeout, maxPollRecords, blockRecords, transactionTimeout,
         kafka);
   }
 
   public LearnerConfig withMaxPollRecords(int n) {
     return new LearnerConfig(bootstrapServers, topics, instanceId, groupId, dataDir, encoderSpec,
-        encoderCacheEntries, baseDir, baseData, training, pollTimeout, n, transactionTimeout, kafka);
+        encoderCacheEntries, baseDir, baseData, training, pollTimeout, n, blockRecords, transactionTimeout, kafka);
   }
 
   /**
@@ -144,6 +150,7 @@ public record LearnerConfig(
         LearningConfig.from(s),
         s.duration("learner.poll.timeout", Duration.ofMillis(200)),
         s.integer("learner.max.poll.records", 500, 1, 100_000),
+        s.integer("learner.block.records", 256, 1, 100_000),
         s.duration("learner.transaction.timeout", Duration.ofSeconds(30)),
         kafka);
   }

@@ -1,0 +1,590 @@
+package io.prefstream.learner;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.prefstream.learner.kafka.BlockBuffer;
+import io.prefstream.learner.kafka.TopicReader;
+import io.prefstream.learner.kafka.TopicSetup;
+import io.prefstream.learner.state.KeyState;
+import io.prefstream.learner.state.KeyStateCodec;
+import io.prefstream.learner.train.BatchLearner;
+import io.prefstream.learner.train.EnrichmentPool;
+import io.prefstream.model.encoder.CachingEncoder;
+import io.prefstream.model.encoder.Encoders;
+import io.prefstream.model.encoder.TextEncoder;
+import io.prefstream.model.reward.BaseModel;
+import io.prefstream.model.reward.PairFeaturizer;
+import io.prefstream.model.train.BatchedIndividualTrainer;
+import io.prefstream.protocol.batch.MalformedBatchException;
+import io.prefstream.protocol.batch.TrainingBatch;
+import io.prefstream.protocol.batch.TrainingBatchCodec;
+import io.prefstream.protocol.topic.DeadLetterHeaders;
+import io.prefstream.protocol.topic.ModelKey;
+import io.prefstream.protocol.topic.UserPartitioning;
+import io.prefstream.runtime.metrics.MetricsEndpoint;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The learner: consumes training batches as a member of a consumer group, learns each (user, domain)'s individual
+ * model, and publishes checkpoints to the compacted {@code models} topic.
+ *
+ * <p>Exactly-once: every poll's work (checkpoints, the keys' learner state, dead letters, model deletions) and the
+ * consumed offsets are committed in one Kafka transaction. After a crash the next owner of a partition restores the
+ * partition's key states from the {@code learner-state} topic and resumes at the committed offset, so no event's
+ * update is lost or applied twice. Records are processed in fixed offset blocks (see {@link BlockBuffer}) so a
+ * replay gives the same bits as an uninterrupted run.
+ *
+ * <p>Lifecycle: {@link #start()} once, {@link #close()} (idempotent, bounded). One processing thread owns all Kafka
+ * clients and all key state; the read-only accessors are safe from any thread.
+ */
+public final class LearnerService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LearnerService.class);
+  /** Header on checkpoint records: the newest event time the checkpoint covers (freshness measurement). */
+  public static final String NEWEST_EVENT_HEADER = "prefstream.newest-event-ms";
+  static final String MALFORMED_REASON = "malformed_batch";
+  private static final Duration RESTORE_TIMEOUT = Duration.ofMinutes(2);
+  private static final int MAX_CONSECUTIVE_FAILURES = 5;
+
+  private final LearnerConfig config;
+  private final MeterRegistry registry;
+  private final LearnerMetrics metrics;
+  private final Map<ModelKey, KeyStats> stats = new ConcurrentHashMap<>();
+  private final Map<Integer, Map<ModelKey, KeyState>> stateByPartition = new HashMap<>();
+
+  private TextEncoder encoder;
+  private BatchedIndividualTrainer trainer;
+  private BatchLearner learner;
+  private KafkaProducer<byte[], byte[]> producer;
+  private KafkaConsumer<byte[], byte[]> consumer;
+  private KafkaClientMetrics consumerMetrics;
+  private BlockBuffer buffer;
+  private Thread thread;
+  private int partitions;
+  private volatile boolean running;
+  private volatile boolean started;
+  private volatile boolean closed;
+  private volatile String failure;
+  private volatile String device = "unknown";
+  private volatile long lastPollMs;
+  private int consecutiveFailures;
+
+  public LearnerService(LearnerConfig config, MeterRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+    this.metrics = new LearnerMetrics(registry);
+  }
+
+  /**
+   * Opens the encoder and trainer, checks the topics, bootstraps the base model if needed, and starts consuming.
+   *
+   * @throws IllegalStateException when the topics are misconfigured or the base does not fit the encoder
+   */
+  public synchronized void start() {
+    if (started) {
+      throw new IllegalStateException("learner already started");
+    }
+    started = true;
+    try {
+      Map<String, Object> client = clientProps();
+      partitions = TopicSetup.ensure(client, config.topics().batches(), config.topics().batchesDlq(),
+          config.topics().models(), config.stateTopic(), 4);
+      TextEncoder inner = Encoders.open(config.encoderSpec());
+      encoder = config.encoderCacheEntries() > 0 ? new CachingEncoder(inner, config.encoderCacheEntries()) : inner;
+      PairFeaturizer featurizer = new PairFeaturizer(encoder);
+      trainer = new BatchedIndividualTrainer(config.training().trainer());
+      device = trainer.device();
+      metrics.device(device);
+
+      producer = new KafkaProducer<>(producerProps(), new ByteArraySerializer(), new ByteArraySerializer());
+      // Fences a crashed predecessor with the same transactional id and aborts its open transaction, so its
+      // half-written checkpoints never become visible and the state restored below is the committed one.
+      producer.initTransactions();
+
+      BaseModel base = BaseBootstrap.findPublished(client, config.topics().models(), partitions, RESTORE_TIMEOUT);
+      if (base == null) {
+        base = BaseBootstrap.obtain(config.baseDir(), config.baseData(), featurizer,
+            config.training().trainer().marginScale(), System.currentTimeMillis());
+        producer.beginTransaction();
+        BaseBootstrap.publish(producer, config.topics().models(), partitions, base);
+        producer.commitTransaction();
+        log.info("published base model v{} to all {} partitions of {}", base.version(), partitions,
+            config.topics().models());
+      }
+      EnrichmentPool pool = EnrichmentPool.load(config.baseData(), config.training().enrichmentPoolSize(), featurizer,
+          config.training().trainer().marginScale());
+      learner = new BatchLearner(base, featurizer, trainer, pool, config.training());
+
+      consumer = new KafkaConsumer<>(consumerProps(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      consumerMetrics = new KafkaClientMetrics(consumer);
+      consumerMetrics.bindTo(registry);
+      buffer = new BlockBuffer(config.blockRecords());
+      running = true;
+      lastPollMs = System.currentTimeMillis();
+      thread = new Thread(this::run, "learner-" + config.instanceId());
+      thread.setDaemon(true);
+      thread.start();
+      log.info("learner {} started: encoder {}, device {}, {} partitions, base v{}", config.instanceId(),
+          encoder.id(), device, partitions, base.version());
+    } catch (RuntimeException e) {
+      failure = e.getMessage();
+      closeResources();
+      throw e;
+    }
+  }
+
+  private void run() {
+    try {
+      consumer.subscribe(List.of(config.topics().batches()), new Rebalance());
+      while (running) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
+        lastPollMs = System.currentTimeMillis();
+        buffer.add(records);
+        List<BlockBuffer.Block> ready = buffer.takeReady(consumer::position, this::caughtUp);
+        if (!ready.isEmpty()) {
+          processInTransaction(ready);
+        }
+        metrics.lag(totalLag());
+      }
+    } catch (WakeupException e) {
+      if (running) {
+        failure = "woken up unexpectedly";
+      }
+    } catch (ProducerFencedException e) {
+      failure = "fenced by another learner with transactional id " + config.transactionalId() + ": " + e.getMessage();
+      log.error("learner stopped: {}", failure);
+    } catch (RuntimeException e) {
+      failure = e.toString();
+      log.error("learner stopped by an unexpected error", e);
+    } finally {
+      running = false;
+      closeKafka();
+    }
+  }
+
+  private boolean caughtUp(TopicPartition tp) {
+    OptionalLong lag = consumer.currentLag(tp);
+    return lag.isPresent() && lag.getAsLong() == 0;
+  }
+
+  private long totalLag() {
+    long sum = 0;
+    for (TopicPartition tp : consumer.assignment()) {
+      OptionalLong lag = consumer.currentLag(tp);
+      if (lag.isPresent()) {
+        sum += lag.getAsLong();
+      }
+    }
+    return sum + buffer.buffered();
+  }
+
+  private void processInTransaction(List<BlockBuffer.Block> blocks) {
+    long t0 = System.nanoTime();
+    Tally tally = new Tally();
+    Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
+    try {
+      producer.beginTransaction();
+      for (BlockBuffer.Block block : blocks) {
+        processBlock(block, tally);
+        offsets.put(block.partition(), new OffsetAndMetadata(block.nextOffset()));
+      }
+      producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+      producer.commitTransaction();
+    } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
+        | UnsupportedVersionException e) {
+      throw e instanceof ProducerFencedException pf ? pf : new IllegalStateException("fatal producer error", e);
+    } catch (RuntimeException e) {
+      if (++consecutiveFailures > MAX_CONSECUTIVE_FAILURES) {
+        throw new IllegalStateException("giving up after " + consecutiveFailures + " failed transactions in a row", e);
+      }
+      log.warn("aborting transaction and replaying from the last committed offsets: {}", e.toString());
+      try {
+        producer.abortTransaction();
+      } catch (KafkaException abortError) {
+        log.warn("abort failed: {}", abortError.toString());
+      }
+      metrics.aborted();
+      recover();
+      return;
+    }
+    consecutiveFailures = 0;
+    long now = System.currentTimeMillis();
+    metrics.publishLatency(System.nanoTime() - t0);
+    tally.applyTo(metrics, now);
+  }
+
+  /** Splits a block at tombstones (which must see the batches before them applied) and dead letters. */
+  private void processBlock(BlockBuffer.Block block, Tally tally) {
+    int partition = block.partition().partition();
+    Map<ModelKey, KeyState> states = stateByPartition.computeIfAbsent(partition, p -> new HashMap<>());
+    List<TrainingBatch> run = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : block.records()) {
+      if (r.value() == null) {
+        learn(run, states, partition, tally);
+        run.clear();
+        if (r.key() != null) {
+          forget(new String(r.key(), StandardCharsets.UTF_8), states, partition, tally);
+        }
+        continue;
+      }
+      TrainingBatch batch;
+      try {
+        batch = TrainingBatchCodec.decode(r.value());
+        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        if (key != null && !key.equals(batch.userId())) {
+          throw new MalformedBatchException("record key '" + key + "' is not the batch's userId '"
+              + batch.userId() + "'");
+        }
+        int expected = UserPartitioning.partitionFor(batch.userId(), partitions);
+        if (expected != partition) {
+          throw new MalformedBatchException("batch of user '" + batch.userId() + "' is in partition " + partition
+              + " but user-aligned partitioning puts it in " + expected);
+        }
+      } catch (MalformedBatchException e) {
+        deadLetter(r, e.getMessage());
+        tally.deadLettered++;
+        continue;
+      }
+      run.add(batch);
+    }
+    learn(run, states, partition, tally);
+  }
+
+  private void learn(List<TrainingBatch> batches, Map<ModelKey, KeyState> states, int partition, Tally tally) {
+    if (batches.isEmpty()) {
+      return;
+    }
+    int dim = learner.featureDim();
+    int window = config.training().progressiveWindow();
+    BatchLearner.Outcome o = learner.learn(batches,
+        key -> states.computeIfAbsent(key, k -> KeyState.fresh(k.userId(), k.domain(), dim, window)),
+        System.currentTimeMillis());
+    for (Map.Entry<ModelKey, BatchLearner.Published> e : o.published.entrySet()) {
+      ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(config.topics().models(), partition,
+          e.getKey().bytes(), e.getValue().bytes());
+      rec.headers().add(new RecordHeader(NEWEST_EVENT_HEADER,
+          Long.toString(e.getValue().model().newestEventTimeMs()).getBytes(StandardCharsets.UTF_8)));
+      producer.send(rec);
+      tally.newestEventMs.add(e.getValue().model().newestEventTimeMs());
+    }
+    for (KeyState s : o.touched.values()) {
+      producer.send(new ProducerRecord<>(config.stateTopic(), partition, s.key().bytes(), KeyStateCodec.encode(s)));
+      tally.touched.put(s.key(), s);
+    }
+    tally.add(o);
+  }
+
+  private void forget(String userId, Map<ModelKey, KeyState> states, int partition, Tally tally) {
+    List<ModelKey> keys = states.keySet().stream().filter(k -> userId.equals(k.userId()))
+        .sorted((a, b) -> a.encode().compareTo(b.encode())).collect(Collectors.toList());
+    for (ModelKey k : keys) {
+      producer.send(new ProducerRecord<>(config.topics().models(), partition, k.bytes(), null));
+      producer.send(new ProducerRecord<>(config.stateTopic(), partition, k.bytes(), null));
+      states.remove(k);
+      tally.touched.remove(k);
+      tally.forgotten.add(k);
+    }
+    log.info("forgot user '{}': {} model(s) removed", userId, keys.size());
+  }
+
+  private void deadLetter(ConsumerRecord<byte[], byte[]> r, String reason) {
+    ProducerRecord<byte[], byte[]> dlq = new ProducerRecord<>(config.topics().batchesDlq(), null, r.key(), r.value());
+    dlq.headers().add(DeadLetterHeaders.REASON, MALFORMED_REASON.getBytes(StandardCharsets.UTF_8));
+    dlq.headers().add(DeadLetterHeaders.DETAIL, reason.getBytes(StandardCharsets.UTF_8));
+    dlq.headers().add(DeadLetterHeaders.SOURCE_TOPIC, r.topic().getBytes(StandardCharsets.UTF_8));
+    dlq.headers().add(DeadLetterHeaders.SOURCE_PARTITION,
+        Integer.toString(r.partition()).getBytes(StandardCharsets.UTF_8));
+    dlq.headers().add(DeadLetterHeaders.SOURCE_OFFSET, Long.toString(r.offset()).getBytes(StandardCharsets.UTF_8));
+    producer.send(dlq);
+    log.warn("batch record {}-{}@{} sent to {}: {}", r.topic(), r.partition(), r.offset(),
+        config.topics().batchesDlq(), reason);
+  }
+
+  /** After an aborted transaction: forget everything uncommitted and continue from what Kafka holds. */
+  private void recover() {
+    buffer.clear();
+    Set<TopicPartition> assigned = consumer.assignment();
+    restore(assigned);
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
+    for (TopicPartition tp : assigned) {
+      OffsetAndMetadata om = committed.get(tp);
+      if (om == null) {
+        consumer.seekToBeginning(List.of(tp));
+      } else {
+        consumer.seek(tp, om.offset());
+      }
+    }
+  }
+
+  /** Loads the committed state of the keys of {@code assigned} batches partitions from the learner-state topic. */
+  private void restore(Collection<TopicPartition> assigned) {
+    List<TopicPartition> statePartitions = new ArrayList<>();
+    for (TopicPartition tp : assigned) {
+      stateByPartition.put(tp.partition(), new HashMap<>());
+      statePartitions.add(new TopicPartition(config.stateTopic(), tp.partition()));
+    }
+    long t0 = System.nanoTime();
+    int[] count = {0};
+    TopicReader.readToEnd(clientProps(), statePartitions, RESTORE_TIMEOUT, r -> {
+      Map<ModelKey, KeyState> states = stateByPartition.get(r.partition());
+      ModelKey key = ModelKey.decode(r.key());
+      if (r.value() == null) {
+        states.remove(key);
+      } else {
+        states.put(key, KeyStateCodec.decode(r.value()));
+      }
+      count[0]++;
+    });
+    for (TopicPartition tp : assigned) {
+      for (KeyState s : stateByPartition.get(tp.partition()).values()) {
+        stats.put(s.key(), KeyStats.of(s));
+      }
+    }
+    log.info("restored state of partitions {} from {} records in {} ms", assigned, count[0],
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+  }
+
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+      // Work is committed before every poll, so nothing is pending: drop the partitions' buffered records and state.
+      dropPartitions(revoked);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> lost) {
+      dropPartitions(lost);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+      restore(assigned);
+    }
+  }
+
+  private void dropPartitions(Collection<TopicPartition> tps) {
+    buffer.drop(tps);
+    for (TopicPartition tp : tps) {
+      Map<ModelKey, KeyState> removed = stateByPartition.remove(tp.partition());
+      if (removed != null) {
+        removed.keySet().forEach(stats::remove);
+      }
+    }
+  }
+
+  /** Work of one transaction, applied to metrics and the read-only view only after the commit. */
+  private final class Tally {
+    final List<BatchLearner.Outcome> outcomes = new ArrayList<>();
+    final Map<ModelKey, KeyState> touched = new LinkedHashMap<>();
+    final List<ModelKey> forgotten = new ArrayList<>();
+    final List<Long> newestEventMs = new ArrayList<>();
+    int deadLettered;
+
+    void add(BatchLearner.Outcome o) {
+      outcomes.add(o);
+    }
+
+    void applyTo(LearnerMetrics m, long nowMs) {
+      long steps = 0;
+      long trainNanos = 0;
+      double lossSum = 0;
+      int calls = 0;
+      for (BatchLearner.Outcome o : outcomes) {
+        o.eventsLearned.forEach(m::eventsLearned);
+        o.progressiveByDomain.forEach((d, t) -> m.progressive(d, t[0], t[1]));
+        o.rejections.forEach(m::rejected);
+        m.published(o.published.size());
+        m.duplicates(o.duplicateBatches);
+        steps += o.steps;
+        trainNanos += o.trainNanos;
+        lossSum += o.lossSum;
+        calls += o.trainCalls;
+      }
+      m.training(steps, trainNanos, calls == 0 ? Double.NaN : lossSum / calls);
+      for (long t : newestEventMs) {
+        if (t > 0) {
+          m.eventToCheckpoint(nowMs - t);
+        }
+      }
+      for (int i = 0; i < deadLettered; i++) {
+        m.deadLettered();
+      }
+      m.forgotten(forgotten.size());
+      forgotten.forEach(stats::remove);
+      for (KeyState s : touched.values()) {
+        stats.put(s.key(), KeyStats.of(s));
+      }
+    }
+  }
+
+  /** Health: up while the processing thread runs and polls. */
+  public MetricsEndpoint.Health health() {
+    if (failure != null) {
+      return MetricsEndpoint.Health.down("learner failed: " + failure);
+    }
+    if (!started || thread == null) {
+      return MetricsEndpoint.Health.down("learner not started");
+    }
+    if (closed || !running) {
+      return MetricsEndpoint.Health.down("learner stopped");
+    }
+    long since = System.currentTimeMillis() - lastPollMs;
+    if (since > 5 * 60_000) {
+      return MetricsEndpoint.Health.down("learner has not polled for " + since / 1000 + " s");
+    }
+    return MetricsEndpoint.Health.up("learning on " + device + ", " + metrics.eventsTotal() + " events learned");
+  }
+
+  /** Events learned since start (committed work only). */
+  public long eventsLearned() {
+    return metrics.eventsTotal();
+  }
+
+  public long checkpointsPublished() {
+    return metrics.checkpointsTotal();
+  }
+
+  /** Progressive accuracy over the last events of all domains (NaN before the first). */
+  public double progressiveAccuracy() {
+    return metrics.overallAccuracy();
+  }
+
+  public String device() {
+    return device;
+  }
+
+  /** The committed state of a key this instance owns. */
+  public Optional<KeyStats> keyStats(String userId, String domain) {
+    return Optional.ofNullable(stats.get(ModelKey.of(userId, domain)));
+  }
+
+  public Map<ModelKey, KeyStats> allKeyStats() {
+    return Map.copyOf(stats);
+  }
+
+  public LearnerConfig config() {
+    return config;
+  }
+
+  /** Stops consuming, waits for the processing thread (bounded), and frees the encoder and trainer. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    running = false;
+    if (thread != null) {
+      KafkaConsumer<byte[], byte[]> c = consumer;
+      if (c != null) {
+        c.wakeup();
+      }
+      try {
+        thread.join(30_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } else {
+      closeKafka();
+    }
+    closeResources();
+  }
+
+  private void closeKafka() {
+    if (consumerMetrics != null) {
+      consumerMetrics.close();
+      consumerMetrics = null;
+    }
+    if (consumer != null) {
+      try {
+        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+      } catch (RuntimeException e) {
+        log.debug("consumer close: {}", e.toString());
+      }
+      consumer = null;
+    }
+    if (producer != null) {
+      try {
+        producer.close(Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        log.debug("producer close: {}", e.toString());
+      }
+      producer = null;
+    }
+  }
+
+  private void closeResources() {
+    if (thread == null || !thread.isAlive()) {
+      closeKafka();
+    }
+    if (trainer != null) {
+      trainer.close();
+      trainer = null;
+    }
+    if (encoder != null) {
+      encoder.close();
+      encoder = null;
+    }
+  }
+
+  private Map<String, Object> clientProps() {
+    Map<String, Object> p = new HashMap<>(config.kafka());
+    p.put("bootstrap.servers", config.bootstrapServers());
+    return p;
+  }
+
+  private Map<String, Object> consumerProps() {
+    Map<String, Object> p = clientProps();
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, config.topics().prefix() + "learner-" + config.instanceId());
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
+    return p;
+  }
+
+  private Map<String, Object> producerProps() {
+    Map<String, Object> p = clientProps();
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, config.transactionalId());
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) config.transactionTimeout().toMillis());
+    return p;
+  }
+}
