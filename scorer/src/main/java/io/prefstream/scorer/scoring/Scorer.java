@@ -1,6 +1,5 @@
 package io.prefstream.scorer.scoring;
 
-import io.prefstream.model.encoder.CachingEncoder;
 import io.prefstream.model.reward.PairFeaturizer;
 import io.prefstream.model.reward.RewardModel;
 import io.prefstream.protocol.score.ScoreReply;
@@ -40,16 +39,15 @@ public final class Scorer {
     ServingState state = state();
     Served served = serve(state, request.userId(), request.domain());
     int n = request.candidates().size();
-    if (featurizer.encoder() instanceof CachingEncoder) {
-      // One batched encoder call puts every text not cached yet into the cache; the feature calls below then hit.
-      List<String> texts = new ArrayList<>(n + 1);
-      texts.add(request.prompt());
-      texts.addAll(request.candidates());
-      featurizer.encoder().encodeAll(texts);
-    }
+    // One encoder call for the prompt and every candidate: cached texts cost a lookup, the rest go in one batch,
+    // and the prompt is encoded once, not once per candidate.
+    List<String> texts = new ArrayList<>(n + 1);
+    texts.add(request.prompt());
+    texts.addAll(request.candidates());
+    List<float[]> embeddings = featurizer.encoder().encodeAll(texts);
     double[] rewards = new double[n];
     for (int i = 0; i < n; i++) {
-      rewards[i] = served.model().reward(featurizer.features(request.prompt(), request.candidates().get(i)));
+      rewards[i] = served.model().reward(featurizer.combine(embeddings.get(0), embeddings.get(i + 1)));
     }
     List<Double> rewardList = new ArrayList<>(n);
     for (double r : rewards) {
