@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +25,32 @@ import org.slf4j.LoggerFactory;
  * count, because the learner and the scorer rely on a user's records sitting in the same partition number of each.
  */
 public final class TopicProvisioner {
-  /** Dead letters keep the original record plus headers, so they may be slightly larger than the record was. */
-  static final String LARGE_MESSAGES = String.valueOf(2 * 1024 * 1024);
+  /**
+   * Events up to 2 MiB reach ingest, so that a record over the protocol's 1 MiB limit lands in the dead-letter topic
+   * with a reason instead of being refused at the producer with a bare broker error.
+   */
+  static final String EVENT_MESSAGE_BYTES = String.valueOf(2 * 1024 * 1024);
+  /** Dead letters keep the original record and add headers. */
+  static final String DLQ_MESSAGE_BYTES = String.valueOf(4 * 1024 * 1024);
   private static final Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
 
   private TopicProvisioner() {}
+
+  /** Newly created topics take a moment to reach every broker's metadata; retry until they do. */
+  private static Map<String, TopicDescription> describe(Admin client, List<String> names)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        return client.describeTopics(names).allTopicNames().get(60, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
 
   /**
    * @return the partition count of each ingest topic after provisioning
@@ -40,11 +62,12 @@ public final class TopicProvisioner {
     admin.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
     Optional<Short> rf = config.replicationFactor() < 0 ? Optional.empty() : Optional.of(config.replicationFactor());
     List<NewTopic> wanted = List.of(
-        new NewTopic(config.topics().events(), Optional.of(config.partitions()), rf),
+        new NewTopic(config.topics().events(), Optional.of(config.partitions()), rf)
+            .configs(Map.of("max.message.bytes", EVENT_MESSAGE_BYTES)),
         new NewTopic(config.topics().batches(), Optional.of(config.partitions()), rf)
-            .configs(Map.of("max.message.bytes", LARGE_MESSAGES)),
+            .configs(Map.of("max.message.bytes", EVENT_MESSAGE_BYTES)),
         new NewTopic(config.topics().eventsDlq(), Optional.of(config.dlqPartitions()), rf)
-            .configs(Map.of("max.message.bytes", LARGE_MESSAGES)));
+            .configs(Map.of("max.message.bytes", DLQ_MESSAGE_BYTES)));
     try (Admin client = Admin.create(admin)) {
       Set<String> existing = client.listTopics().names().get(60, TimeUnit.SECONDS);
       List<NewTopic> missing = new ArrayList<>();
@@ -64,8 +87,7 @@ public final class TopicProvisioner {
           }
         }
       }
-      Map<String, TopicDescription> described = client.describeTopics(
-          wanted.stream().map(NewTopic::name).toList()).allTopicNames().get(60, TimeUnit.SECONDS);
+      Map<String, TopicDescription> described = describe(client, wanted.stream().map(NewTopic::name).toList());
       Map<String, Integer> counts = new HashMap<>();
       described.forEach((name, d) -> counts.put(name, d.partitions().size()));
       int events = counts.get(config.topics().events());
