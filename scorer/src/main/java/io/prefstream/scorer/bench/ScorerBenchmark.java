@@ -130,7 +130,8 @@ public final class ScorerBenchmark {
         OpenLoopLoad.Result warm = load.run(Math.min(config.ratePerSec(), 200), Duration.ofMillis(
             (long) (bodies.size() / Math.min(config.ratePerSec(), 200) * 1000) + 1000), i -> bodies.get(
             i % bodies.size()));
-        load.run(config.ratePerSec(), Duration.ofSeconds(5), i -> bodies.get(i % bodies.size()));
+        load.run(config.ratePerSec(), config.phase().compareTo(Duration.ofSeconds(5)) < 0 ? config.phase()
+            : Duration.ofSeconds(5), i -> bodies.get(i % bodies.size()));
         log.printf("warm-up: %d requests (%d failed) in %.1f s; cache hit rate now %.3f%n", warm.sent(),
             warm.failed(), (System.nanoTime() - w0) / 1e9, service.cacheHitRate());
 
