@@ -28,7 +28,12 @@ final class OpenLoopLoad {
 
   /** @param body the JSON body of request i */
   Result run(double ratePerSec, Duration duration, IntFunction<byte[]> body) throws InterruptedException {
-    Latencies lat = new Latencies();
+    return run(ratePerSec, duration, body, new Latencies());
+  }
+
+  /** As {@link #run(double, Duration, IntFunction)}, adding the samples to {@code lat}. */
+  Result run(double ratePerSec, Duration duration, IntFunction<byte[]> body, Latencies lat)
+      throws InterruptedException {
     AtomicLong failed = new AtomicLong();
     long intervalNanos = (long) (1e9 / ratePerSec);
     long total = (long) (duration.toNanos() / intervalNanos);

@@ -51,6 +51,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * and memory do not depend on their values).
  */
 public final class ScorerBenchmark {
+  private static final int ROUNDS = 4;
   private static final String[] DOMAINS = {"academy", "business", "entertainment", "literature", "normal"};
 
   /** @param bootstrapOrNull null starts an embedded broker in a temporary folder */
@@ -138,56 +139,73 @@ public final class ScorerBenchmark {
         log.printf("warm-up: %d distinct requests (%d failed) and a run at the target rate in %.1f s; cache hit "
             + "rate now %.3f%n", bodies.size(), warmFailed, (System.nanoTime() - w0) / 1e9, service.cacheHitRate());
 
-        out.put("loadAverageBeforeSteady", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
-        OpenLoopLoad.Result steady = load.run(config.ratePerSec(), config.phase(),
-            i -> bodies.get(i % bodies.size()));
-        log.printf("steady: %d requests at %.0f/s, p50 %.2f ms, p99 %.2f ms, %d failed%n", steady.sent(),
-            steady.achievedRate(), steady.latencies().percentileMs(50), steady.latencies().percentileMs(99),
-            steady.failed());
-
+        out.put("loadAverageBeforeMeasuring",
+            round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+        // Steady and hot-swap windows alternate, so both see the same background load on a shared machine.
+        int rounds = ROUNDS;
+        Duration window = config.phase().dividedBy(rounds);
+        Latencies steadyLat = new Latencies();
+        Latencies swapLat = new Latencies();
+        long steadySent = 0;
+        long steadyFailed = 0;
+        long swapSent = 0;
+        long swapFailed = 0;
+        double rateSum = 0;
         long swapsBefore = service.swaps();
+        long[] versions = {1, 1}; // base, customized
+        int published = 0;
         ExecutorService swapper = Executors.newSingleThreadExecutor();
-        Future<Integer> published = swapper.submit(() -> {
-          long every = config.phase().toMillis() / (config.swaps() + 1);
-          long baseVersion = 1;
-          AtomicLong version = new AtomicLong(1);
-          for (int s = 0; s < config.swaps(); s++) {
-            Thread.sleep(every);
-            if (s % 5 == 4) {
-              pub.base(++baseVersion); // a base swap rebuilds the serving state with every customized model
-            } else {
-              int u = rnd.nextInt(Math.min(config.users(), bodies.size()));
-              pub.individual(user(u), domain(u), version.incrementAndGet(), baseVersion);
+        for (int round = 0; round < rounds; round++) {
+          OpenLoopLoad.Result steady = load.run(config.ratePerSec(), window, i -> bodies.get(i % bodies.size()),
+              steadyLat);
+          steadySent += steady.sent();
+          steadyFailed += steady.failed();
+          rateSum += steady.achievedRate();
+          int swapsNow = config.swaps() / rounds + (round < config.swaps() % rounds ? 1 : 0);
+          int firstSwap = published;
+          published += swapsNow;
+          Future<?> pubs = swapper.submit(() -> {
+            long every = window.toMillis() / (swapsNow + 1);
+            for (int s = 0; s < swapsNow; s++) {
+              Thread.sleep(every);
+              if ((firstSwap + s) % 5 == 4) {
+                pub.base(++versions[0]); // a base swap rebuilds the serving state with every customized model
+              } else {
+                int u = rnd.nextInt(Math.min(config.users(), bodies.size()));
+                pub.individual(user(u), domain(u), ++versions[1], versions[0]);
+              }
+              producer.flush();
             }
-            producer.flush();
-          }
-          return config.swaps();
-        });
-        out.put("loadAverageBeforeSwaps", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
-        OpenLoopLoad.Result swapping = load.run(config.ratePerSec(), config.phase(),
-            i -> bodies.get(i % bodies.size()));
-        published.get(1, TimeUnit.MINUTES);
+            return null;
+          });
+          OpenLoopLoad.Result swapping = load.run(config.ratePerSec(), window, i -> bodies.get(i % bodies.size()),
+              swapLat);
+          pubs.get(1, TimeUnit.MINUTES);
+          swapSent += swapping.sent();
+          swapFailed += swapping.failed();
+        }
         swapper.shutdown();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (service.swaps() - swapsBefore < config.swaps() && System.nanoTime() < deadline) {
           Thread.sleep(50);
         }
         long swaps = service.swaps() - swapsBefore;
-        log.printf("during %d swaps: %d requests at %.0f/s, p50 %.2f ms, p99 %.2f ms, %d failed%n", swaps,
-            swapping.sent(), swapping.achievedRate(), swapping.latencies().percentileMs(50),
-            swapping.latencies().percentileMs(99), swapping.failed());
+        log.printf("steady: %d requests at %.0f/s, p50 %.2f ms, p99 %.2f ms, %d failed%n", steadySent,
+            rateSum / rounds, steadyLat.percentileMs(50), steadyLat.percentileMs(99), steadyFailed);
+        log.printf("during %d swaps: %d requests, p50 %.2f ms, p99 %.2f ms, %d failed%n", swaps, swapSent,
+            swapLat.percentileMs(50), swapLat.percentileMs(99), swapFailed);
 
         out.put("candidates", config.candidates());
         out.put("targetRatePerSec", config.ratePerSec());
-        out.put("achievedRatePerSec", round(steady.achievedRate()));
-        out.put("requests", steady.sent() + swapping.sent());
-        out.put("p50Ms", round(steady.latencies().percentileMs(50)));
-        out.put("p99Ms", round(steady.latencies().percentileMs(99)));
-        out.put("p50DuringSwapsMs", round(swapping.latencies().percentileMs(50)));
-        out.put("p99DuringSwapsMs", round(swapping.latencies().percentileMs(99)));
-        out.put("p99SwapRatio", round(swapping.latencies().percentileMs(99) / steady.latencies().percentileMs(99)));
+        out.put("achievedRatePerSec", round(rateSum / rounds));
+        out.put("requests", steadySent + swapSent);
+        out.put("p50Ms", round(steadyLat.percentileMs(50)));
+        out.put("p99Ms", round(steadyLat.percentileMs(99)));
+        out.put("p50DuringSwapsMs", round(swapLat.percentileMs(50)));
+        out.put("p99DuringSwapsMs", round(swapLat.percentileMs(99)));
+        out.put("p99SwapRatio", round(swapLat.percentileMs(99) / steadyLat.percentileMs(99)));
         out.put("swapsApplied", swaps);
-        out.put("failedRequests", steady.failed() + swapping.failed());
+        out.put("failedRequests", steadyFailed + swapFailed);
         out.put("cacheHitRate", round(service.cacheHitRate()));
         out.put("customizedModelsServing", service.modelsLoaded());
       }
