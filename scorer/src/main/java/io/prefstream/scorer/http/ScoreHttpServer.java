@@ -61,6 +61,7 @@ public final class ScoreHttpServer implements AutoCloseable {
   private final int maxBodyBytes;
   private final byte[] token;
   private volatile boolean closed;
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   public ScoreHttpServer(Settings settings, Scorer scorer, ScorerMetrics metrics,
       Supplier<MetricsEndpoint.Health> health, PrometheusMeterRegistry prometheusOrNull) throws IOException {
@@ -88,7 +89,12 @@ public final class ScoreHttpServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange ex) {
+    inFlight.incrementAndGet();
     try (ex) {
+      if (closed) {
+        error(ex, 503, null, "shutting_down", "the scorer is shutting down; retry on another instance");
+        return;
+      }
       String path = ex.getRequestURI().getRawPath();
       String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
       if (path.equals("/v1/score")) {
@@ -118,6 +124,8 @@ public final class ScoreHttpServer implements AutoCloseable {
       log.debug("HTTP exchange failed: {}", e.toString()); // the client went away; nothing to answer
     } catch (RuntimeException e) {
       log.error("HTTP handler failed", e);
+    } finally {
+      inFlight.decrementAndGet();
     }
   }
 
@@ -300,14 +308,26 @@ public final class ScoreHttpServer implements AutoCloseable {
     }
   }
 
-  /** Stops accepting, lets running exchanges finish for up to a second, then stops the workers. Idempotent. */
+  /**
+   * Answers new requests 503, lets running ones finish (up to 2 s), then stops the server and its workers.
+   * Idempotent. (HttpServer.stop(delay) would wait the whole delay while clients hold idle keep-alive connections.)
+   */
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
-    server.stop(1);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    server.stop(0);
     executor.shutdown();
     try {
       if (!executor.awaitTermination(2, TimeUnit.SECONDS)) {
