@@ -24,8 +24,17 @@ public final class CachingEncoder implements TextEncoder {
   private final Map<String, float[]> lru;
   private final AtomicLong hits = new AtomicLong();
   private final AtomicLong misses = new AtomicLong();
+  private final DiskVectorCache disk;
 
   public CachingEncoder(TextEncoder inner, int maxEntries) {
+    this(inner, maxEntries, null);
+  }
+
+  /**
+   * With an on-disk second level under {@code diskDir} (null for memory only): embeddings survive
+   * restarts, so a benchmark or a restarted service does not re-encode texts it has seen.
+   */
+  public CachingEncoder(TextEncoder inner, int maxEntries, java.nio.file.Path diskDir) {
     if (inner == null) {
       throw new IllegalArgumentException("inner encoder is required");
     }
@@ -34,6 +43,7 @@ public final class CachingEncoder implements TextEncoder {
     }
     this.inner = inner;
     this.maxEntries = maxEntries;
+    this.disk = diskDir == null ? null : new DiskVectorCache(diskDir, inner.id(), inner.dimension());
     this.lru = new LinkedHashMap<>(Math.min(maxEntries, 1 << 16), 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
@@ -97,6 +107,14 @@ public final class CachingEncoder implements TextEncoder {
     synchronized (lru) {
       v = lru.get(key);
     }
+    if (v == null && disk != null) {
+      v = disk.get(key);
+      if (v != null) {
+        synchronized (lru) {
+          lru.put(key, v);
+        }
+      }
+    }
     if (v == null) {
       return null;
     }
@@ -108,6 +126,9 @@ public final class CachingEncoder implements TextEncoder {
     float[] copy = Arrays.copyOf(v, v.length);
     synchronized (lru) {
       lru.put(key, copy);
+    }
+    if (disk != null) {
+      disk.put(key, copy);
     }
   }
 
@@ -144,6 +165,9 @@ public final class CachingEncoder implements TextEncoder {
 
   @Override
   public void close() {
+    if (disk != null) {
+      disk.close();
+    }
     inner.close();
   }
 }

@@ -97,6 +97,35 @@ class CachingEncoderTest {
   }
 
   @Test
+  void diskCacheSurvivesARestartAndIgnoresATornTail(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    CountingEncoder first = new CountingEncoder();
+    try (CachingEncoder c = new CachingEncoder(first, 10, dir)) {
+      c.encodeAll(List.of("alpha", "beta", "gamma"));
+    }
+    assertThat(first.calls).hasValue(3);
+    // simulate a crash mid-append: a partial record at the end
+    try (var files = java.nio.file.Files.list(dir)) {
+      java.nio.file.Path f = files.findFirst().orElseThrow();
+      java.nio.file.Files.write(f, new byte[17], java.nio.file.StandardOpenOption.APPEND);
+    }
+    CountingEncoder second = new CountingEncoder();
+    try (CachingEncoder c = new CachingEncoder(second, 10, dir)) {
+      assertThat(c.encode("beta")).containsExactly(second.inner.encode("beta"));
+      assertThat(c.encode("alpha")).containsExactly(second.inner.encode("alpha"));
+      assertThat(second.calls).hasValue(0);
+      c.encode("delta");
+      assertThat(second.calls).hasValue(1);
+    }
+    CountingEncoder third = new CountingEncoder();
+    try (CachingEncoder c = new CachingEncoder(third, 10, dir)) {
+      assertThat(c.encode("delta")).containsExactly(third.inner.encode("delta"));
+      assertThat(c.encode("gamma")).containsExactly(third.inner.encode("gamma"));
+      assertThat(third.calls).hasValue(0);
+    }
+  }
+
+  @Test
   void concurrentUseGivesCorrectVectors() throws Exception {
     CountingEncoder counting = new CountingEncoder();
     try (CachingEncoder c = new CachingEncoder(counting, 50)) {

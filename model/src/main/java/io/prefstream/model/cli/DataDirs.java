@@ -1,0 +1,35 @@
+package io.prefstream.model.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Where the commands look for the shared data and the embedding cache when not told. */
+final class DataDirs {
+  private DataDirs() {}
+
+  /** -Dprefstream.data.dir, else $PREFSTREAM_DATA_DIR, else ../shared/data or shared/data. */
+  static Path data() {
+    String p = System.getProperty("prefstream.data.dir");
+    if (p == null) {
+      p = System.getenv("PREFSTREAM_DATA_DIR");
+    }
+    if (p != null) {
+      return Path.of(p);
+    }
+    for (String c : new String[] {"../shared/data", "shared/data", "/work/shared/data"}) {
+      if (Files.isDirectory(Path.of(c))) {
+        return Path.of(c);
+      }
+    }
+    return Path.of("../shared/data");
+  }
+
+  /** -Dprefstream.embedding.cache, else ~/.cache/prefstream/embeddings. */
+  static Path embeddingCache() {
+    String p = System.getProperty("prefstream.embedding.cache");
+    if (p != null) {
+      return p.isBlank() ? null : Path.of(p);
+    }
+    return Path.of(System.getProperty("user.home"), ".cache", "prefstream", "embeddings");
+  }
+}
