@@ -103,6 +103,9 @@ public final class IngestService implements AutoCloseable {
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, config.cacheMaxBytes());
     p.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.replicationFactor());
+    // Re-keyed events share a task with the events topic; never hold the events back waiting to order them by
+    // timestamp against the (nearly always empty) re-key topic.
+    p.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
     p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, TooLargeRecordHandler.class.getName());
     p.put(TooLargeRecordHandler.METRICS_CONFIG, metrics);
     // Throughput: larger, compressed producer batches; a batch record can reach ingest.batch.max.bytes.

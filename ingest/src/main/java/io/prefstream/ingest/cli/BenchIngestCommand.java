@@ -1,0 +1,85 @@
+package io.prefstream.ingest.cli;
+
+import io.prefstream.ingest.bench.IngestBenchmark;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code prefstream bench ingest}: starts its own embedded broker in a temporary folder, measures the raw
+ * produce-to-consume rate and the ingest rate on it, and prints both.
+ */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+    description = "Benchmark ingest against the raw produce->consume rate of the same embedded broker.")
+public final class BenchIngestCommand implements Callable<Integer> {
+  @Option(names = "--events", defaultValue = "200000", description = "Valid events to push (default: ${DEFAULT-VALUE}).")
+  int events;
+
+  @Option(names = "--users", defaultValue = "1000", description = "Users the events are spread over (default: ${DEFAULT-VALUE}).")
+  int users;
+
+  @Option(names = "--partitions", defaultValue = "3", description = "Partitions of every topic (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--text-chars", defaultValue = "30",
+      description = "Characters in each of prompt, chosen, rejected; 30 gives ~200-byte records (default: ${DEFAULT-VALUE}).")
+  int textChars;
+
+  @Option(names = "--threads", defaultValue = "1", description = "Kafka Streams threads (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--window-ms", defaultValue = "1000", description = "Batch window (default: ${DEFAULT-VALUE}).")
+  long windowMs;
+
+  @Option(names = "--early-emit", defaultValue = "32", description = "Early emit size (default: ${DEFAULT-VALUE}).")
+  int earlyEmit;
+
+  @Option(names = "--commit-interval-ms", defaultValue = "100",
+      description = "Kafka Streams commit interval (default: ${DEFAULT-VALUE}).")
+  long commitIntervalMs;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed of the generated texts (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--json", description = "Print one JSON line instead of text.")
+  boolean json;
+
+  public BenchIngestCommand() {}
+
+  @Override
+  public Integer call() throws Exception {
+    Path work = Files.createTempDirectory("prefstream-bench-ingest");
+    try {
+      IngestBenchmark.Result r = IngestBenchmark.run(new IngestBenchmark.Options(events, users, partitions, textChars,
+          threads, Duration.ofMillis(windowMs), earlyEmit, Duration.ofMillis(commitIntervalMs), seed), work);
+      if (json) {
+        System.out.println(r.toJson());
+      } else {
+        System.out.printf("events:        %,d valid events of %.0f bytes on average, %d users, %d partitions%n",
+            r.events(), r.avgRecordBytes(), r.users(), r.partitions());
+        System.out.printf("raw:           %,.0f records/s (%.2f s produce -> consume)%n", r.rawRecordsPerSec(),
+            r.rawSeconds());
+        System.out.printf("ingest:        %,.0f events/s (%.2f s produce -> last committed batch, %,d batches)%n",
+            r.ingestEventsPerSec(), r.ingestSeconds(), r.batches());
+        System.out.printf("ratio:         %.2f of raw%n", r.ratio());
+      }
+      return 0;
+    } finally {
+      deleteQuietly(work);
+    }
+  }
+
+  private static void deleteQuietly(Path root) {
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("could not remove " + root + ": " + e.getMessage());
+    }
+  }
+}
