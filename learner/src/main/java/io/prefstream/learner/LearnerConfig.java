@@ -120,9 +120,10 @@ public record LearnerConfig(
         kafka);
   }
 
-  public LearnerConfig withMaxPollRecords(int n) {
+  public LearnerConfig withBlocks(int newBlockRecords, int newMaxPollRecords) {
     return new LearnerConfig(bootstrapServers, topics, instanceId, groupId, dataDir, encoderSpec,
-        encoderCacheEntries, baseDir, baseData, training, pollTimeout, n, blockRecords, transactionTimeout, kafka);
+        encoderCacheEntries, baseDir, baseData, training, pollTimeout, newMaxPollRecords, newBlockRecords,
+        transactionTimeout, kafka);
   }
 
   /**

@@ -486,6 +486,11 @@ public final class LearnerService implements AutoCloseable {
     return device;
   }
 
+  /** Whether the processing thread is running (false before start, after close or after a fatal error). */
+  public boolean running() {
+    return running;
+  }
+
   /** The committed state of a key this instance owns. */
   public Optional<KeyStats> keyStats(String userId, String domain) {
     return Optional.ofNullable(stats.get(ModelKey.of(userId, domain)));
@@ -569,6 +574,9 @@ public final class LearnerService implements AutoCloseable {
   private Map<String, Object> consumerProps() {
     Map<String, Object> p = clientProps();
     p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    // Static membership: a restarted instance takes its partitions back at once instead of waiting for the group to
+    // expire its dead predecessor (a hard kill leaves no goodbye).
+    p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.topics().prefix() + "learner-" + config.instanceId());
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, config.topics().prefix() + "learner-" + config.instanceId());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -105,20 +105,39 @@ final class LearnerTestSupport {
   }
 
   static void produce(String bootstrap, String topic, List<TrainingBatch> batches) {
-    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
-        "enable.idempotence", true, "acks", "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (TrainingBatch b : batches) {
-        p.send(new ProducerRecord<>(topic, b.userId().getBytes(StandardCharsets.UTF_8), TrainingBatchCodec.encode(b)));
-      }
-      p.flush();
+    List<byte[][]> records = new ArrayList<>();
+    for (TrainingBatch b : batches) {
+      records.add(new byte[][] {b.userId().getBytes(StandardCharsets.UTF_8), TrainingBatchCodec.encode(b)});
     }
+    send(bootstrap, topic, records);
   }
 
   static void produceRaw(String bootstrap, String topic, byte[] key, byte[] value) {
+    List<byte[][]> records = new ArrayList<>();
+    records.add(new byte[][] {key, value});
+    send(bootstrap, topic, records);
+  }
+
+  /**
+   * Sends in order and checks every send. Waits for the topic's leaders first: producing into a topic created a
+   * moment ago can otherwise stall an idempotent producer on sequence errors until its delivery timeout.
+   */
+  private static void send(String bootstrap, String topic, List<byte[][]> records) {
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
-        "enable.idempotence", true, "acks", "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
-      p.send(new ProducerRecord<>(topic, key, value));
+        "enable.idempotence", false, "acks", "all", "max.in.flight.requests.per.connection", 1),
+        new ByteArraySerializer(), new ByteArraySerializer())) {
+      await(Duration.ofSeconds(30), () -> p.partitionsFor(topic).stream().allMatch(i -> i.leader() != null
+          && i.leader().id() >= 0), "leaders of " + topic);
+      List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
+      for (byte[][] r : records) {
+        sent.add(p.send(new ProducerRecord<>(topic, r[0], r[1])));
+      }
       p.flush();
+      for (java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> f : sent) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot produce to " + topic + ": " + e, e);
     }
   }
 

@@ -57,6 +57,15 @@ public final class TopicSetup {
         }
       }
       Map<String, TopicDescription> now = describe(admin, List.of(batches, models, state));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (now.size() < 3 && System.nanoTime() < deadline) {
+        Thread.sleep(100); // a topic created a moment ago may not be listed yet
+        now = describe(admin, List.of(batches, models, state));
+      }
+      if (now.size() < 3) {
+        throw new IllegalStateException("topics " + batches + ", " + models + ", " + state
+            + " are not all visible 30 s after creating them; found " + now.keySet());
+      }
       for (String t : List.of(models, state)) {
         int n = now.get(t).partitions().size();
         if (n != partitions) {
