@@ -155,9 +155,16 @@ public final class ScorerBenchmark {
         long[] versions = {1, 1}; // base, customized
         int published = 0;
         ExecutorService swapper = Executors.newSingleThreadExecutor();
+        com.fasterxml.jackson.databind.node.ArrayNode steadyWindows = out.putArray("p99MsByWindow");
+        com.fasterxml.jackson.databind.node.ArrayNode swapWindows = out.putArray("p99DuringSwapsMsByWindow");
+        long gcSteady = 0;
+        long gcSwaps = 0;
         for (int round = 0; round < rounds; round++) {
+          long gc0 = gcMillis();
           OpenLoopLoad.Result steady = load.run(config.ratePerSec(), window, i -> bodies.get(i % bodies.size()),
               steadyLat);
+          steadyWindows.add(round(steady.latencies().percentileMs(99)));
+          gcSteady += gcMillis() - gc0;
           steadySent += steady.sent();
           steadyFailed += steady.failed();
           rateSum += steady.achievedRate();
@@ -178,8 +185,11 @@ public final class ScorerBenchmark {
             }
             return null;
           });
+          long gc1 = gcMillis();
           OpenLoopLoad.Result swapping = load.run(config.ratePerSec(), window, i -> bodies.get(i % bodies.size()),
               swapLat);
+          swapWindows.add(round(swapping.latencies().percentileMs(99)));
+          gcSwaps += gcMillis() - gc1;
           pubs.get(1, TimeUnit.MINUTES);
           swapSent += swapping.sent();
           swapFailed += swapping.failed();
@@ -206,6 +216,8 @@ public final class ScorerBenchmark {
         out.put("p99SwapRatio", round(swapLat.percentileMs(99) / steadyLat.percentileMs(99)));
         out.put("swapsApplied", swaps);
         out.put("failedRequests", steadyFailed + swapFailed);
+        out.put("gcMsSteady", gcSteady);
+        out.put("gcMsDuringSwaps", gcSwaps);
         out.put("cacheHitRate", round(service.cacheHitRate()));
         out.put("customizedModelsServing", service.modelsLoaded());
       }
@@ -365,6 +377,15 @@ public final class ScorerBenchmark {
       v[i] = (float) (rnd.nextGaussian() * scale);
     }
     return v;
+  }
+
+  /** Total collection time so far, all collectors (pause and concurrent alike; an upper bound on pauses). */
+  private static long gcMillis() {
+    long ms = 0;
+    for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      ms += Math.max(0, gc.getCollectionTime());
+    }
+    return ms;
   }
 
   private static long usedHeapAfterGc() throws InterruptedException {
