@@ -94,7 +94,7 @@ public final class IngestBenchmark {
               batches.incrementAndGet();
               return value == null ? 0 : count(value, EVENT_ID_KEY);
             });
-        if (Boolean.getBoolean("prefstream.bench.verbose")) {
+        if (verbose()) {
           registry.getMeters().stream()
               .filter(m -> m.getId().getName().matches("kafka\\.stream\\.thread\\..*(ratio|latency\\.avg|records\\.avg)"))
               .forEach(m -> m.measure().forEach(ms -> System.err.println(m.getId().getName() + " "
@@ -142,6 +142,7 @@ public final class IngestBenchmark {
           failure[0] = e;
         }
       }, "bench-reader");
+        ThreadCpu cpu0 = ThreadCpu.snapshot();
       long t0 = System.nanoTime();
       reader.start();
       for (byte[][] r : records) {
@@ -150,6 +151,9 @@ public final class IngestBenchmark {
       producer.flush();
       reader.join(Duration.ofMinutes(10).toMillis());
       long t1 = System.nanoTime();
+      if (verbose()) {
+        ThreadCpu.snapshot().printSince(cpu0, in, (t1 - t0) / 1e9, System.err);
+      }
       if (reader.isAlive()) {
         reader.interrupt();
         reader.join();
@@ -165,6 +169,11 @@ public final class IngestBenchmark {
       }
       return (t1 - t0) / 1e9;
     }
+  }
+
+  /** {@code -Dprefstream.bench.verbose=true} prints where the CPU went and Kafka Streams' thread ratios. */
+  private static boolean verbose() {
+    return Boolean.getBoolean("prefstream.bench.verbose");
   }
 
   /** Events in a batch record: each event object holds one {@code "eventId":} key and the generated text no quote. */
