@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,6 +26,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -121,11 +124,19 @@ public final class ScoreRequestLoop implements AutoCloseable {
         if (records.isEmpty()) {
           continue;
         }
+        List<Future<RecordMetadata>> sends = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
-          handle(r);
+          handle(r, sends);
         }
         producer.flush();
-        consumer.commitSync();
+        if (allSent(sends)) {
+          consumer.commitSync();
+        } else {
+          // Replies were lost: answer this batch again rather than commit past it (at least once).
+          for (TopicPartition tp : records.partitions()) {
+            consumer.seek(tp, records.records(tp).get(0).offset());
+          }
+        }
       }
     } catch (WakeupException e) {
       // close() asked us to stop
@@ -138,7 +149,22 @@ public final class ScoreRequestLoop implements AutoCloseable {
     }
   }
 
-  private void handle(ConsumerRecord<byte[], byte[]> r) {
+  private static boolean allSent(List<Future<RecordMetadata>> sends) {
+    for (Future<RecordMetadata> f : sends) {
+      try {
+        f.get();
+      } catch (ExecutionException e) {
+        log.warn("a reply could not be sent; the batch will be answered again: {}", e.getCause().toString());
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void handle(ConsumerRecord<byte[], byte[]> r, List<Future<RecordMetadata>> sends) {
     long t0 = System.nanoTime();
     String code = null;
     try {
@@ -147,8 +173,9 @@ public final class ScoreRequestLoop implements AutoCloseable {
         request = ScoreRequestParser.parse(r.value());
       } catch (InvalidRequestException e) {
         code = e.code();
-        reply(e.requestId(), ScoreReply.failure(e.requestId(), new ScoreReply.ScoreError(e.code(), e.getMessage())));
-        deadLetter(r, e.code(), e.getMessage());
+        sends.add(reply(e.requestId(),
+            ScoreReply.failure(e.requestId(), new ScoreReply.ScoreError(e.code(), e.getMessage()))));
+        sends.add(deadLetter(r, e.code(), e.getMessage()));
         return;
       }
       ScoreReply reply;
@@ -163,7 +190,7 @@ public final class ScoreRequestLoop implements AutoCloseable {
         log.error("scoring request {} failed", request.requestId(), e);
         reply = ScoreReply.failure(request.requestId(), new ScoreReply.ScoreError(code, "scoring failed: " + e));
       }
-      reply(request.requestId(), reply);
+      sends.add(reply(request.requestId(), reply));
     } finally {
       metrics.request(ScorerMetrics.PATH_KAFKA, System.nanoTime() - t0);
       if (code != null) {
@@ -172,19 +199,19 @@ public final class ScoreRequestLoop implements AutoCloseable {
     }
   }
 
-  private void reply(String requestId, ScoreReply reply) {
+  private Future<RecordMetadata> reply(String requestId, ScoreReply reply) {
     byte[] key = requestId == null ? null : requestId.getBytes(StandardCharsets.UTF_8);
-    producer.send(new ProducerRecord<>(scoresTopic, key, ScoreRequestParser.encodeReply(reply)));
+    return producer.send(new ProducerRecord<>(scoresTopic, key, ScoreRequestParser.encodeReply(reply)));
   }
 
-  private void deadLetter(ConsumerRecord<byte[], byte[]> r, String reason, String detail) {
+  private Future<RecordMetadata> deadLetter(ConsumerRecord<byte[], byte[]> r, String reason, String detail) {
     RecordHeaders h = new RecordHeaders();
     h.add(DeadLetterHeaders.REASON, reason.getBytes(StandardCharsets.UTF_8));
     h.add(DeadLetterHeaders.DETAIL, detail.getBytes(StandardCharsets.UTF_8));
     h.add(DeadLetterHeaders.SOURCE_TOPIC, r.topic().getBytes(StandardCharsets.UTF_8));
     h.add(DeadLetterHeaders.SOURCE_PARTITION, String.valueOf(r.partition()).getBytes(StandardCharsets.UTF_8));
     h.add(DeadLetterHeaders.SOURCE_OFFSET, String.valueOf(r.offset()).getBytes(StandardCharsets.UTF_8));
-    producer.send(new ProducerRecord<>(dlqTopic, null, r.key(), r.value(), h));
+    return producer.send(new ProducerRecord<>(dlqTopic, null, r.key(), r.value(), h));
   }
 
   public boolean alive() {
