@@ -77,7 +77,7 @@ public final class IngestService implements AutoCloseable {
       throw new UncheckedIOException("cannot create Kafka Streams state folder " + config.stateDir(), e);
     }
     Topology topology = IngestTopology.build(config, metrics);
-    log.info("ingest topology:\n{}", topology.describe());
+    log.debug("ingest topology:\n{}", topology.describe());
     streams = new KafkaStreams(topology, streamsProperties(config, metrics));
     streams.setUncaughtExceptionHandler(e -> {
       // Retrying on the same input would fail the same way; stop and let health say why (the orchestrator restarts).
