@@ -52,6 +52,11 @@ public final class BenchIngestCommand implements Callable<Integer> {
 
   public BenchIngestCommand() {}
 
+  /** Runs the benchmark without the {@code prefstream} launcher (see ingest/README.md). */
+  public static void main(String[] args) {
+    System.exit(new picocli.CommandLine(new BenchIngestCommand()).execute(args));
+  }
+
   @Override
   public Integer call() throws Exception {
     Path work = Files.createTempDirectory("prefstream-bench-ingest");
