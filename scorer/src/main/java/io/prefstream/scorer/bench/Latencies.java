@@ -14,6 +14,18 @@ final class Latencies {
     samples[size++] = nanos;
   }
 
+  void addAll(Latencies other) {
+    long[] copy;
+    int n;
+    synchronized (other) {
+      copy = other.samples;
+      n = other.size;
+    }
+    for (int i = 0; i < n; i++) {
+      add(copy[i]);
+    }
+  }
+
   synchronized int count() {
     return size;
   }

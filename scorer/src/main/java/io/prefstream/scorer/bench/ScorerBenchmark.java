@@ -160,39 +160,46 @@ public final class ScorerBenchmark {
         long gcSteady = 0;
         long gcSwaps = 0;
         for (int round = 0; round < rounds; round++) {
-          long gc0 = gcMillis();
-          OpenLoopLoad.Result steady = load.run(config.ratePerSec(), window, i -> bodies.get(i % bodies.size()),
-              steadyLat);
-          steadyWindows.add(round(steady.latencies().percentileMs(99)));
-          gcSteady += gcMillis() - gc0;
-          steadySent += steady.sent();
-          steadyFailed += steady.failed();
-          rateSum += steady.achievedRate();
-          int swapsNow = config.swaps() / rounds + (round < config.swaps() % rounds ? 1 : 0);
-          int firstSwap = published;
-          published += swapsNow;
-          Future<?> pubs = swapper.submit(() -> {
-            long every = window.toMillis() / (swapsNow + 1);
-            for (int s = 0; s < swapsNow; s++) {
-              Thread.sleep(every);
-              if ((firstSwap + s) % 5 == 4) {
-                pub.base(++versions[0]); // a base swap rebuilds the serving state with every customized model
-              } else {
-                int u = rnd.nextInt(Math.min(config.users(), bodies.size()));
-                pub.individual(user(u), domain(u), ++versions[1], versions[0]);
-              }
-              producer.flush();
+          // Odd rounds run the swap window first, so neither kind always follows the other.
+          for (int half = 0; half < 2; half++) {
+            boolean swapWindow = (half == 1) == (round % 2 == 0);
+            if (!swapWindow) {
+              long gc0 = gcMillis();
+              OpenLoopLoad.Result steady = load.run(config.ratePerSec(), window, i -> bodies.get(i % bodies.size()));
+              steadyLat.addAll(steady.latencies());
+              steadyWindows.add(round(steady.latencies().percentileMs(99)));
+              gcSteady += gcMillis() - gc0;
+              steadySent += steady.sent();
+              steadyFailed += steady.failed();
+              rateSum += steady.achievedRate();
+              continue;
             }
-            return null;
-          });
-          long gc1 = gcMillis();
-          OpenLoopLoad.Result swapping = load.run(config.ratePerSec(), window, i -> bodies.get(i % bodies.size()),
-              swapLat);
-          swapWindows.add(round(swapping.latencies().percentileMs(99)));
-          gcSwaps += gcMillis() - gc1;
-          pubs.get(1, TimeUnit.MINUTES);
-          swapSent += swapping.sent();
-          swapFailed += swapping.failed();
+            int swapsNow = config.swaps() / rounds + (round < config.swaps() % rounds ? 1 : 0);
+            int firstSwap = published;
+            published += swapsNow;
+            Future<?> pubs = swapper.submit(() -> {
+              long every = window.toMillis() / (swapsNow + 1);
+              for (int s = 0; s < swapsNow; s++) {
+                Thread.sleep(every);
+                if ((firstSwap + s) % 5 == 4) {
+                  pub.base(++versions[0]); // a base swap rebuilds the serving state with every customized model
+                } else {
+                  int u = rnd.nextInt(Math.min(config.users(), bodies.size()));
+                  pub.individual(user(u), domain(u), ++versions[1], versions[0]);
+                }
+                producer.flush();
+              }
+              return null;
+            });
+            long gc1 = gcMillis();
+            OpenLoopLoad.Result swapping = load.run(config.ratePerSec(), window, i -> bodies.get(i % bodies.size()));
+            pubs.get(1, TimeUnit.MINUTES);
+            swapLat.addAll(swapping.latencies());
+            swapWindows.add(round(swapping.latencies().percentileMs(99)));
+            gcSwaps += gcMillis() - gc1;
+            swapSent += swapping.sent();
+            swapFailed += swapping.failed();
+          }
         }
         swapper.shutdown();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
