@@ -67,6 +67,11 @@ public final class BenchScorerCommand implements Callable<Integer> {
 
   public BenchScorerCommand() {}
 
+  /** Runs the benchmark without the deploy module: {@code java -cp <scorer classpath> ...BenchScorerCommand --json}. */
+  public static void main(String[] args) {
+    System.exit(new picocli.CommandLine(new BenchScorerCommand()).execute(args));
+  }
+
   @Override
   public Integer call() throws Exception {
     Path dsp = data;
