@@ -13,6 +13,13 @@ public final class DeadLetter {
    */
   public static final String TOMBSTONE_WITHOUT_KEY = "tombstone_without_key";
 
+  /**
+   * Reason code, local to ingest, for an event the protocol's parser accepts but that a training batch cannot carry:
+   * its unknown fields nest so deep that the batch, which wraps each event two levels further down, passes the JSON
+   * reader's nesting limit, so the learner could not read the batch.
+   */
+  public static final String UNBATCHABLE = "unbatchable";
+
   /** Details stay readable and bounded; a parser message can quote part of the record. */
   static final int MAX_DETAIL_CHARS = 1000;
 

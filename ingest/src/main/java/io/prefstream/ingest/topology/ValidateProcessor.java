@@ -57,6 +57,11 @@ final class ValidateProcessor implements Processor<byte[], byte[], byte[], Outco
       return;
     }
     PreferenceEvent event = ((ParseResult.Valid) result).event();
+    String unbatchable = BatchFit.problem(event);
+    if (unbatchable != null) {
+      reject(record, DeadLetter.UNBATCHABLE, unbatchable);
+      return;
+    }
     byte[] userKey = event.userId().getBytes(StandardCharsets.UTF_8);
     if (firstPass) {
       metrics.valid();
