@@ -83,8 +83,10 @@ public final class ModelDirectory {
     return new Contents(base, out);
   }
 
+  /** URL-encoding keeps '/' out of names; "." and ".." (valid domains) are escaped so they stay inside. */
   private static String encode(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    String e = URLEncoder.encode(s, StandardCharsets.UTF_8);
+    return e.equals(".") || e.equals("..") ? e.replace(".", "%2E") : e;
   }
 
   static String decode(String s) {
