@@ -1,7 +1,6 @@
 package io.prefstream.scorer.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefstream.broker.BrokerConfig;
 import io.prefstream.broker.EmbeddedKafkaBroker;
 import io.prefstream.model.checkpoint.CheckpointCodec;
@@ -114,7 +113,10 @@ public final class ScorerBenchmark {
       producer.flush();
       ScorerConfig sc = ScorerConfig.defaults(bootstrap).withTopics(topics).withEncoder(config.encoderSpec())
           .withHttpPort(0).withKafkaRequests(false, "bench").withDataDir(tmp.resolve("scorer"));
-      try (ScorerService service = new ScorerService(sc, new SimpleMeterRegistry())) {
+      // Prometheus histograms are cumulative (a simple registry's are time-windowed), so windows can be diffed.
+      io.micrometer.core.instrument.MeterRegistry meters = io.prefstream.runtime.metrics.MetricsEndpoint.newRegistry();
+      ServerHistogram serverSide = new ServerHistogram(meters);
+      try (ScorerService service = new ScorerService(sc, meters)) {
         service.start();
         if (!service.awaitCaughtUp(Duration.ofMinutes(2)) || !service.awaitBase(Duration.ofSeconds(10))) {
           throw new IllegalStateException("the scorer did not load the benchmark's models");
@@ -157,6 +159,8 @@ public final class ScorerBenchmark {
         ExecutorService swapper = Executors.newSingleThreadExecutor();
         com.fasterxml.jackson.databind.node.ArrayNode steadyWindows = out.putArray("p99MsByWindow");
         com.fasterxml.jackson.databind.node.ArrayNode swapWindows = out.putArray("p99DuringSwapsMsByWindow");
+        double serverSteady = 0;
+        double serverSwaps = 0;
         long gcSteady = 0;
         long gcSwaps = 0;
         for (int round = 0; round < rounds; round++) {
@@ -165,7 +169,9 @@ public final class ScorerBenchmark {
             boolean swapWindow = (half == 1) == (round % 2 == 0);
             if (!swapWindow) {
               long gc0 = gcMillis();
+              var h0 = serverSide.snapshot();
               OpenLoopLoad.Result steady = load.run(config.ratePerSec(), window, i -> bodies.get(i % bodies.size()));
+              serverSteady = Math.max(serverSteady, ServerHistogram.percentileMs(h0, serverSide.snapshot(), 99));
               steadyLat.addAll(steady.latencies());
               steadyWindows.add(round(steady.latencies().percentileMs(99)));
               gcSteady += gcMillis() - gc0;
@@ -192,7 +198,9 @@ public final class ScorerBenchmark {
               return null;
             });
             long gc1 = gcMillis();
+            var h1 = serverSide.snapshot();
             OpenLoopLoad.Result swapping = load.run(config.ratePerSec(), window, i -> bodies.get(i % bodies.size()));
+            serverSwaps = Math.max(serverSwaps, ServerHistogram.percentileMs(h1, serverSide.snapshot(), 99));
             pubs.get(1, TimeUnit.MINUTES);
             swapLat.addAll(swapping.latencies());
             swapWindows.add(round(swapping.latencies().percentileMs(99)));
@@ -223,6 +231,9 @@ public final class ScorerBenchmark {
         out.put("p99SwapRatio", round(swapLat.percentileMs(99) / steadyLat.percentileMs(99)));
         out.put("swapsApplied", swaps);
         out.put("failedRequests", steadyFailed + swapFailed);
+        // Server side only (handler start to reply written), the worst window's p99 bucket edge.
+        out.put("serverP99MsUpperBound", round(serverSteady));
+        out.put("serverP99DuringSwapsMsUpperBound", round(serverSwaps));
         out.put("gcMsSteady", gcSteady);
         out.put("gcMsDuringSwaps", gcSwaps);
         out.put("cacheHitRate", round(service.cacheHitRate()));
