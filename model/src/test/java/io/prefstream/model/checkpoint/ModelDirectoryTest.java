@@ -29,8 +29,8 @@ class ModelDirectoryTest {
     assertThat(c.individual("bob", "poetry")).isNull();
     assertThat(c.individual(null, "poetry")).isNull();
     // the user id cannot escape the directory
-    assertThat(ModelDirectory.individualFile(dir, "ann/../x y", "poetry").normalize()).startsWith(dir.resolve("individual"));
-    assertThat(ModelDirectory.individualFile(dir, "..", "..").normalize()).startsWith(dir.resolve("individual"));
+    assertThat(ModelDirectory.individualFile(dir, "ann/../x y", "poetry").normalize()).startsWithRaw(dir.resolve("individual"));
+    assertThat(ModelDirectory.individualFile(dir, "..", "..").normalize()).startsWithRaw(dir.resolve("individual"));
   }
 
   @Test
