@@ -45,9 +45,9 @@ public final class IngestService implements AutoCloseable {
   private final MeterRegistry registry;
   private final IngestMetrics metrics;
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
-  private KafkaStreams streams;
+  private volatile KafkaStreams streams;
   private KafkaStreamsMetrics streamsMetrics;
-  private boolean closed;
+  private volatile boolean closed;
 
   public IngestService(IngestConfig config, MeterRegistry registry) {
     this.config = Objects.requireNonNull(config, "config");
@@ -128,10 +128,7 @@ public final class IngestService implements AutoCloseable {
   public boolean awaitRunning(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      KafkaStreams s;
-      synchronized (this) {
-        s = streams;
-      }
+      KafkaStreams s = streams;
       if (s != null) {
         KafkaStreams.State st = s.state();
         if (st == KafkaStreams.State.RUNNING) {
@@ -153,11 +150,12 @@ public final class IngestService implements AutoCloseable {
   }
 
   /** UP while Kafka Streams runs or rebalances; DOWN before start, after close, or after a fatal error. */
-  public synchronized MetricsEndpoint.Health health() {
-    if (streams == null) {
+  public MetricsEndpoint.Health health() {
+    KafkaStreams s = streams;
+    if (s == null) {
       return MetricsEndpoint.Health.down(closed ? "closed" : "not started");
     }
-    KafkaStreams.State st = streams.state();
+    KafkaStreams.State st = s.state();
     Throwable f = failure.get();
     if (st == KafkaStreams.State.RUNNING || st == KafkaStreams.State.REBALANCING) {
       return MetricsEndpoint.Health.up("kafka streams " + st);
@@ -166,8 +164,9 @@ public final class IngestService implements AutoCloseable {
   }
 
   /** The Kafka Streams state, or null before {@link #start()}. */
-  public synchronized KafkaStreams.State state() {
-    return streams == null ? null : streams.state();
+  public KafkaStreams.State state() {
+    KafkaStreams s = streams;
+    return s == null ? null : s.state();
   }
 
   /** True once a stream thread failed and the client shut down. */

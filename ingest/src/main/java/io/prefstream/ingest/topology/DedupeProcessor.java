@@ -14,18 +14,20 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * Drops an event whose (userId, eventId) was seen within the retention. The ids live in a segmented window store
- * stamped with arrival (wall-clock) time, so whole segments expire after the retention without a scan; the store
- * is changelogged, so under exactly-once a restart neither forgets nor double-counts an id.
+ * stamped with the start of their arrival (wall-clock) time bucket, so whole segments expire after the retention
+ * without a scan; the store is changelogged, so under exactly-once a restart neither forgets nor double-counts an id.
  */
 final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcome> {
   private static final byte[] SEEN = {1};
+  /** An id is remembered for at least the retention and at most a quarter longer. */
+  static final int BUCKETS_PER_RETENTION = 4;
 
   private final String storeName;
   private final long retentionMs;
+  private final long bucketMs;
   private final IngestMetrics metrics;
   private ProcessorContext<String, Outcome> context;
   private WindowStore<Bytes, byte[]> store;
@@ -33,6 +35,7 @@ final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcom
   DedupeProcessor(String storeName, long retentionMs, IngestMetrics metrics) {
     this.storeName = storeName;
     this.retentionMs = retentionMs;
+    this.bucketMs = bucketMs(retentionMs);
     this.metrics = metrics;
   }
 
@@ -56,14 +59,23 @@ final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcom
     }
     PreferenceEvent event = accepted.event();
     Bytes key = key(event.userId(), event.eventId());
-    try (WindowStoreIterator<byte[]> seen = store.fetch(key, now - retentionMs, now)) {
-      if (seen.hasNext()) {
+    long bucket = now - Math.floorMod(now, bucketMs);
+    for (long b = bucket; b > now - retentionMs - bucketMs; b -= bucketMs) {
+      if (store.fetch(key, b) != null) {
         metrics.duplicate();
         return;
       }
     }
-    store.put(key, SEEN, now);
+    store.put(key, SEEN, bucket);
     context.forward(record.withKey(event.userId()));
+  }
+
+  /**
+   * Ids are stamped with the start of a time bucket, not their arrival time, so that "seen within the retention?" is
+   * a handful of point lookups (one per bucket) instead of a range scan over every segment.
+   */
+  static long bucketMs(long retentionMs) {
+    return Math.max(1, retentionMs / BUCKETS_PER_RETENTION);
   }
 
   /** A forgotten user's event ids are personal data too; a replay after forgetting is learned afresh. */
@@ -72,7 +84,7 @@ final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcom
     byte[] upper = ByteBuffer.allocate(prefix.length + 1).put(prefix).put((byte) 0xFF).array();
     List<KeyValue<Windowed<Bytes>, byte[]>> found = new ArrayList<>();
     try (KeyValueIterator<Windowed<Bytes>, byte[]> it =
-        store.fetch(Bytes.wrap(prefix), Bytes.wrap(upper), Math.max(0, now - retentionMs), now)) {
+        store.fetch(Bytes.wrap(prefix), Bytes.wrap(upper), Math.max(0, now - retentionMs - bucketMs), now)) {
       it.forEachRemaining(found::add);
     }
     for (KeyValue<Windowed<Bytes>, byte[]> kv : found) {
