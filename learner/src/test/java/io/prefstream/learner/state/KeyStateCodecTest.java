@@ -1,0 +1,71 @@
+package io.prefstream.learner.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class KeyStateCodecTest {
+
+  @Test
+  void roundTripKeepsEveryFieldAndWorkingWeightsBitExact() {
+    Random rnd = new Random(3);
+    KeyState s = KeyState.fresh("user-1", "academy", 64, 10);
+    float[] w = new float[64];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) rnd.nextGaussian();
+    }
+    s.setWorking(w);
+    s.markPublished(7, w.clone());
+    s.countEvents(23, 1234L);
+    s.countSteps(90);
+    s.nextEnrichment();
+    s.countGateRejection();
+    for (int i = 0; i < 5; i++) {
+      float[] d = new float[64];
+      d[i] = 0.1f * i + 1e-3f;
+      s.holdBack(new HeldPair(d, 0.5f), 3);
+    }
+    for (int i = 0; i < 13; i++) {
+      s.tally().record(i % 3 != 0);
+      s.rememberBatch("b" + i);
+    }
+    byte[] bytes = KeyStateCodec.encode(s);
+    KeyState t = KeyStateCodec.decode(bytes);
+    assertThat(KeyStateCodec.encode(t)).isEqualTo(bytes);
+    assertThat(t.working()).containsExactly(w);
+    assertThat(t.publishedVersion()).isEqualTo(7);
+    assertThat(t.eventsApplied()).isEqualTo(23);
+    assertThat(t.steps()).isEqualTo(90);
+    assertThat(t.enrichCursor()).isEqualTo(1);
+    assertThat(t.heldBack()).hasSize(3);
+    assertThat(t.heldBack().get(0).diff()).containsExactly(s.heldBack().get(0).diff());
+    assertThat(t.tally().scored()).isEqualTo(13);
+    assertThat(t.tally().recent()).isEqualTo(s.tally().recent());
+    assertThat(t.tally().first()).isEqualTo(s.tally().first());
+    assertThat(t.seenBatch("b12")).isTrue();
+    assertThat(t.seenBatch("b0")).isTrue();
+  }
+
+  @Test
+  void corruptionIsDetected() {
+    byte[] bytes = KeyStateCodec.encode(KeyState.fresh("u", "d", 8, 4));
+    bytes[12] ^= 1;
+    assertThatThrownBy(() -> KeyStateCodec.decode(bytes)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("CRC32C");
+    assertThatThrownBy(() -> KeyStateCodec.decode(new byte[3])).hasMessageContaining("at least 9");
+  }
+
+  @Test
+  void halfPrecisionRoundsToNearest() {
+    assertThat(Half.round(1.0f)).isEqualTo(1.0f);
+    assertThat(Half.round(0.1f)).isEqualTo(0.099975586f);
+    assertThat(Half.round(-2.5f)).isEqualTo(-2.5f);
+    assertThat(Half.round(65504f)).isEqualTo(65504f);
+    assertThat(Half.round(1e6f)).isEqualTo(Float.POSITIVE_INFINITY);
+    assertThat(Half.round(1e-6f)).isCloseTo(1e-6f, org.assertj.core.data.Offset.offset(3e-8f));
+    assertThat(Half.round(1e-9f)).isEqualTo(0f);
+    assertThat(Float.isNaN(Half.round(Float.NaN))).isTrue();
+  }
+}
