@@ -328,7 +328,8 @@ class ScorerServiceIntegrationTest {
         }
       }
     }
-    try (ScorerService second = start(topics, "g-restart-2")) {
+    ScorerService second = start(topics, "g-restart-2");
+    try {
       assertThat(second.awaitCaughtUp(BOUND)).isTrue();
       assertThat(second.modelsLoaded()).isEqualTo(12);
       for (String u : users) {
@@ -336,6 +337,13 @@ class ScorerServiceIntegrationTest {
           assertThat(httpScore(second, "r", u, d)).isEqualTo(before.get(u + "/" + d));
         }
       }
+    } finally {
+      long t0 = System.nanoTime();
+      second.close();
+      second.close(); // idempotent
+      // Bounded: a loose limit (the configured close timeout), not a performance assertion.
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+      assertThat(second.health().up()).isFalse();
     }
     assertThat(before.get("user-1/chat").model()).isEqualTo(new ScoreReply.ModelVersion(2, true, 3L));
     assertThat(before.get("user-0/chat").model().customized()).isFalse();
@@ -360,13 +368,32 @@ class ScorerServiceIntegrationTest {
       }
     }
     ScorerConfig config = ScorerConfig.defaults(kafka.bootstrap()).withTopics(topics)
-        .withEncoder(Checkpoints.ENCODER).withHttpPort(0).withKafkaRequests(false, "unused")
+        .withEncoder(Checkpoints.ENCODER).withHttpPort(0).withKafkaRequests(true, "g-part")
         .withPartitionedView(owned);
-    try (ScorerService scorer = new ScorerService(config, new SimpleMeterRegistry())) {
+    try (ScorerService scorer = new ScorerService(config, new SimpleMeterRegistry());
+        KafkaConsumer<byte[], byte[]> replies = consumer(topics.scores())) {
       scorer.start();
       assertThat(scorer.awaitCaughtUp(BOUND)).isTrue();
       assertThat(scorer.modelsLoaded()).isEqualTo(mine);
       assertThat(httpScore(scorer, "l", local, "dsp").model().customized()).isTrue();
+
+      // Kafka: requests on its partitions are answered; those on other partitions are another instance's.
+      kafka.send(new ProducerRecord<>(topics.scoreRequests(), UserPartitioning.partitionFor(local, KafkaFixture.PARTITIONS),
+          local.getBytes(StandardCharsets.UTF_8),
+          ScoreRequestParser.encode(new ScoreRequest("mine", local, "dsp", PROMPT, CANDIDATES))));
+      kafka.send(new ProducerRecord<>(topics.scoreRequests(),
+          UserPartitioning.partitionFor(foreign, KafkaFixture.PARTITIONS), foreign.getBytes(StandardCharsets.UTF_8),
+          ScoreRequestParser.encode(new ScoreRequest("theirs", foreign, "dsp", PROMPT, CANDIDATES))));
+      List<ScoreReply> got = new ArrayList<>();
+      long deadline = System.nanoTime() + BOUND.toNanos();
+      while (got.isEmpty() && System.nanoTime() < deadline) {
+        replies.poll(Duration.ofMillis(200)).forEach(r -> got.add(ScoreRequestParser.decodeReply(r.value())));
+      }
+      replies.poll(Duration.ofMillis(1000)).forEach(r -> got.add(ScoreRequestParser.decodeReply(r.value())));
+      assertThat(got).singleElement().satisfies(r -> {
+        assertThat(r.requestId()).isEqualTo("mine");
+        assertThat(r.model().customized()).isTrue();
+      });
       HttpResponse<String> away = http.send(HttpRequest.newBuilder(
           URI.create("http://localhost:" + scorer.httpPort() + "/v1/models/" + foreign + "/dsp")).GET().build(),
           HttpResponse.BodyHandlers.ofString());
