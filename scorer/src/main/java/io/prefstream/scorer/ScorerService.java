@@ -38,12 +38,13 @@ public final class ScorerService implements AutoCloseable {
   private final CachingEncoder cache;
   private final ModelRegistry models;
   private final ScorerMetrics metrics;
-  private ModelsFollower follower;
-  private ScoreRequestLoop requestLoop;
-  private ScoreHttpServer http;
-  private Scorer scorer;
-  private boolean started;
-  private boolean closed;
+  // Volatile: health() and score() are called from other threads (HTTP workers, the metrics endpoint).
+  private volatile ModelsFollower follower;
+  private volatile ScoreRequestLoop requestLoop;
+  private volatile ScoreHttpServer http;
+  private volatile Scorer scorer;
+  private volatile boolean started;
+  private volatile boolean closed;
 
   /** Opens the encoder (loads MiniLM when configured); nothing touches Kafka until {@link #start()}. */
   public ScorerService(ScorerConfig config, MeterRegistry meterRegistry) {
