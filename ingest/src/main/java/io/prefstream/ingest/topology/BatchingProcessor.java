@@ -53,6 +53,8 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
   private KeyValueStore<Bytes, byte[]> store;
   /** Open batches in the order their windows opened; key is {@code userId + '\0' + domain}. */
   private final LinkedHashMap<String, Pending> open = new LinkedHashMap<>();
+  /** The latest window start this task has opened, so that a clock stepping back cannot reopen a closed window. */
+  private long newestWindowStart = Long.MIN_VALUE;
 
   BatchingProcessor(String storeName, Duration window, int maxEvents, int maxBytes, IngestMetrics metrics) {
     this.storeName = storeName;
@@ -69,6 +71,7 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
     this.context = context;
     this.store = context.getStateStore(storeName);
     open.clear();
+    newestWindowStart = Long.MIN_VALUE;
     restore();
     context.schedule(punctuateEvery, PunctuationType.WALL_CLOCK_TIME, this::closeDueWindows);
   }
@@ -90,7 +93,7 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
       batch = null;
     }
     if (batch == null) {
-      batch = new Pending(event.userId(), event.domain(), now - Math.floorMod(now, windowMs), 0);
+      batch = new Pending(event.userId(), event.domain(), nextWindowStart(now), 0);
       open.put(pairKey, batch);
       store.put(PendingKeys.header(batch.userId, batch.domain), PendingKeys.headerValue(batch.windowStart, 0));
     }
@@ -108,6 +111,18 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
     } else if (batch.bytes >= maxBytes) {
       emitEarly(batch, now, "bytes");
     }
+  }
+
+  /**
+   * The aligned window holding {@code now}, unless the wall clock went back behind a window this task already opened:
+   * reopening a closed window would repeat batch ids, so the event goes to the window after the newest one instead
+   * (it then closes a little late).
+   */
+  private long nextWindowStart(long now) {
+    long aligned = now - Math.floorMod(now, windowMs);
+    long start = aligned < newestWindowStart ? newestWindowStart + windowMs : aligned;
+    newestWindowStart = Math.max(newestWindowStart, start);
+    return start;
   }
 
   private void forget(String userId, long now, Record<String, Outcome> record) {
@@ -219,6 +234,7 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
     restored.sort(Comparator.comparingLong(p -> p.windowStart));
     for (Pending p : restored) {
       open.put(p.userId + '\0' + p.domain, p);
+      newestWindowStart = Math.max(newestWindowStart, p.windowStart);
     }
     if (!open.isEmpty()) {
       log.info("restored {} open batches from store {}", open.size(), storeName);
