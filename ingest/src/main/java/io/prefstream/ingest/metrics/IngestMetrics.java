@@ -2,6 +2,7 @@ package io.prefstream.ingest.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The ingest service's own meters. Names are what the Grafana dashboard and the alerts in {@code deploy/} query
@@ -28,6 +30,7 @@ public final class IngestMetrics {
   public static final String BATCH_SIZE = "prefstream.ingest.batch.size";
   public static final String LAG = "prefstream.ingest.event.to.batch.lag";
   public static final String RECORDS_TOO_LARGE = "prefstream.ingest.records.too.large";
+  public static final String PENDING_EVENTS = "prefstream.ingest.pending.events";
 
   private final MeterRegistry registry;
   private final Counter eventsIn;
@@ -37,6 +40,7 @@ public final class IngestMetrics {
   private final Counter forgotten;
   private final DistributionSummary batchSize;
   private final Timer lag;
+  private final AtomicLong pending = new AtomicLong();
   private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
   private final Map<String, Counter> batchesOut = new ConcurrentHashMap<>();
   private final Map<String, Counter> tooLarge = new ConcurrentHashMap<>();
@@ -59,6 +63,13 @@ public final class IngestMetrics {
         .description("from an event's record timestamp to the emission of the batch holding it")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
+    Gauge.builder(PENDING_EVENTS, pending, AtomicLong::get)
+        .description("valid events waiting in open batches of this instance's tasks").register(registry);
+  }
+
+  /** @param delta events added to (positive) or emitted from or handed off by (negative) open batches */
+  public void pending(long delta) {
+    pending.addAndGet(delta);
   }
 
   public void eventIn() {

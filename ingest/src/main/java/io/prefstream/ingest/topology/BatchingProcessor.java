@@ -104,6 +104,7 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
     int index = batch.nextIndex++;
     batch.events.add(new Buffered(event, accepted.recordTimestampMs(), index));
     batch.bytes += size;
+    metrics.pending(1);
     store.put(PendingKeys.event(batch.userId, batch.domain, index),
         PendingKeys.eventValue(accepted.recordTimestampMs(), accepted.rawValue()));
     if (batch.events.size() >= maxEvents) {
@@ -182,6 +183,7 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
         batch.windowStart, batch.windowStart + windowMs, closedEarly && !"forget".equals(trigger), events);
     context.forward(new Record<>(batch.userId, TrainingBatchCodec.encode(out), now));
     metrics.batchOut(trigger, events.size());
+    metrics.pending(-events.size());
   }
 
   private void deleteEvents(Pending batch) {
@@ -239,6 +241,22 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
     if (!open.isEmpty()) {
       log.info("restored {} open batches from store {}", open.size(), storeName);
     }
+    metrics.pending(pendingEvents());
+  }
+
+  /** The task moves away or stops; its open batches stay in the store for whoever restores it. */
+  @Override
+  public void close() {
+    metrics.pending(-pendingEvents());
+    open.clear();
+  }
+
+  private long pendingEvents() {
+    long n = 0;
+    for (Pending p : open.values()) {
+      n += p.events.size();
+    }
+    return n;
   }
 
   private record Buffered(PreferenceEvent event, long recordTimestampMs, int index) {}

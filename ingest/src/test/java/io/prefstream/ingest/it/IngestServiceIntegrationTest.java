@@ -150,6 +150,7 @@ class IngestServiceIntegrationTest {
           .isEqualTo(expected.deadReasonBySource.size());
       assertThat(metric(registry, IngestMetrics.EVENTS_DUPLICATE)).isEqualTo(expected.duplicates);
       assertThat(metric(registry, IngestMetrics.EVENTS_REKEYED)).isEqualTo(5);
+      assertThat(registry.find(IngestMetrics.PENDING_EVENTS).gauge().value()).as("every window closed").isZero();
       assertThat(registry.find("kafka.stream.thread.process.total").functionCounters()).as("Kafka Streams metrics bound")
           .isNotEmpty();
     }

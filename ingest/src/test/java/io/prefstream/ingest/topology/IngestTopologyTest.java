@@ -215,6 +215,7 @@ class IngestTopologyTest {
     send("u1", "e2", "support");
     driver.advanceWallClockTime(Duration.ofMillis(600)); // T0 + 700: window [T0, T0 + 1000) still open
     assertThat(batches.isEmpty()).isTrue();
+    assertThat(registry.find(IngestMetrics.PENDING_EVENTS).gauge().value()).isEqualTo(2.0);
     driver.advanceWallClockTime(Duration.ofMillis(400)); // T0 + 1100
     TrainingBatch b = readBatches().get(0);
     assertThat(b.windowStartMs()).isEqualTo(T0);
@@ -224,6 +225,7 @@ class IngestTopologyTest {
     assertThat(ids(b)).containsExactly("e1", "e2");
     assertThat(count(IngestMetrics.BATCHES_OUT, "trigger", "window")).isEqualTo(1.0);
     assertThat(registry.find(IngestMetrics.LAG).timer().count()).isEqualTo(2);
+    assertThat(registry.find(IngestMetrics.PENDING_EVENTS).gauge().value()).isZero();
 
     // the next window starts afresh, numbered from 0 again
     send("u1", "e3", "support");
