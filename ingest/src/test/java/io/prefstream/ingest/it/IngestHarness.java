@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -138,7 +139,7 @@ final class IngestHarness implements AutoCloseable {
   @Override
   public void close() {
     producer.close(Duration.ofSeconds(10));
-    batchConsumer.close(Duration.ofSeconds(5));
-    dlqConsumer.close(Duration.ofSeconds(5));
+    batchConsumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+    dlqConsumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
   }
 }
