@@ -24,8 +24,10 @@ public final class KafkaFixture implements AutoCloseable {
 
   public KafkaFixture(Path dir) {
     broker = EmbeddedKafkaBroker.start(BrokerConfig.defaults(dir));
+    // Not idempotent: on just-created partitions an idempotent producer can stall on OUT_OF_ORDER_SEQUENCE retries.
     producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(), "acks", "all",
-        "linger.ms", 0), new ByteArraySerializer(), new ByteArraySerializer());
+        "linger.ms", 0, "enable.idempotence", "false", "max.in.flight.requests.per.connection", 1),
+        new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   public String bootstrap() {

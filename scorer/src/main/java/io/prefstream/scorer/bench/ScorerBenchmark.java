@@ -103,8 +103,10 @@ public final class ScorerBenchmark {
   private void latency(ObjectNode out, String bootstrap, Topics topics, String encoderId, int dim, BenchTexts texts,
       Path tmp) throws Exception {
     Random rnd = new Random(1);
+    // Not idempotent (see ScoreRequestLoop); one request in flight keeps each key's versions in order.
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
-        "acks", "all", "linger.ms", 5), new ByteArraySerializer(), new ByteArraySerializer())) {
+        "acks", "all", "linger.ms", 5, "enable.idempotence", "false", "max.in.flight.requests.per.connection", 1),
+        new ByteArraySerializer(), new ByteArraySerializer())) {
       Publisher pub = new Publisher(producer, topics, rnd, encoderId, dim);
       pub.base(1);
       for (int u = 0; u < config.users(); u++) {

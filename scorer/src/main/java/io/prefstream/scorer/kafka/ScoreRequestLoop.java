@@ -70,8 +70,13 @@ public final class ScoreRequestLoop implements AutoCloseable {
     c.putIfAbsent("max.poll.records", 200);
     this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     Map<String, Object> p = new HashMap<>(kafka);
-    p.put("enable.idempotence", "true");
+    // Not idempotent: replies are at least once anyway (a repeat is harmless, keyed by requestId), and an idempotent
+    // producer can stall on OUT_OF_ORDER_SEQUENCE retries when a partition is just being created. A reply that
+    // fails within the delivery timeout makes the loop answer its batch again.
+    p.put("enable.idempotence", "false");
     p.put("acks", "all");
+    p.putIfAbsent("delivery.timeout.ms", 30_000);
+    p.putIfAbsent("request.timeout.ms", 10_000);
     p.putIfAbsent("linger.ms", 1);
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     this.requestsTopic = requestsTopic;
