@@ -66,26 +66,26 @@ public final class LocalMode implements AutoCloseable {
 
       PrometheusMeterRegistry ingestRegistry = MetricsEndpoint.newRegistry();
       ingest = track(new IngestService(
-          IngestConfig.defaults(bootstrap, config.dataDir().resolve("ingest")), ingestRegistry));
+          IngestConfig.defaults(bootstrap, config.dataDir()).withPartitions(config.partitions()), ingestRegistry));
       ingest.start();
-      ingestMetrics = track(new MetricsEndpoint("0.0.0.0", config.ingestMetricsPort(), ingestRegistry, ingest::health));
+      ingestMetrics = track(endpoint("--ingest-metrics-port", config.ingestMetricsPort(), ingestRegistry, ingest::health));
 
       PrometheusMeterRegistry learnerRegistry = MetricsEndpoint.newRegistry();
       LearnerConfig learnerConfig = LearnerConfig.defaults(bootstrap, config.dataDir().resolve("learner"))
           .withEncoder(config.encoder())
-          .withBaseData(List.of(config.generalData()));
+          .withBase(null, generalEventFiles(config.generalData()));
       learner = track(new LearnerService(learnerConfig, learnerRegistry));
       board.println("  learner                bootstrapping the general base from " + config.generalData()
           + " if none is stored yet ...");
       learner.start();
-      learnerMetrics = track(new MetricsEndpoint("0.0.0.0", config.learnerMetricsPort(), learnerRegistry, learner::health));
+      learnerMetrics = track(endpoint("--learner-metrics-port", config.learnerMetricsPort(), learnerRegistry, learner::health));
 
       PrometheusMeterRegistry scorerRegistry = MetricsEndpoint.newRegistry();
       scorer = track(new ScorerService(
           ScorerConfig.defaults(bootstrap).withHttpPort(config.scorerHttpPort()).withEncoder(config.encoder()),
           scorerRegistry));
       scorer.start();
-      scorerMetrics = track(new MetricsEndpoint("0.0.0.0", config.scorerMetricsPort(), scorerRegistry, scorer::health));
+      scorerMetrics = track(endpoint("--scorer-metrics-port", config.scorerMetricsPort(), scorerRegistry, scorer::health));
 
       board.println("  scorer HTTP            http://localhost:" + scorer.httpPort() + "/v1/score");
       board.println("  metrics                ingest http://localhost:" + ingestMetrics.port() + "/metrics"
@@ -111,6 +111,31 @@ public final class LocalMode implements AutoCloseable {
     } catch (RuntimeException e) {
       close();
       throw e;
+    }
+  }
+
+  /** The general-preference event files the learner trains the base from when none is stored yet. */
+  static List<Path> generalEventFiles(Path folder) {
+    try (var files = Files.list(folder)) {
+      List<Path> found = files.filter(f -> f.getFileName().toString().endsWith(".events.jsonl")).sorted().toList();
+      if (found.isEmpty()) {
+        throw new IllegalStateException("no *.events.jsonl files in " + folder.toAbsolutePath()
+            + "; point --shared-data at a folder holding general/*.events.jsonl");
+      }
+      return found;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot list the general preference data in " + folder.toAbsolutePath()
+          + " (" + e + "); point --shared-data at a folder holding general/*.events.jsonl", e);
+    }
+  }
+
+  private static MetricsEndpoint endpoint(String flag, int port, PrometheusMeterRegistry registry,
+      java.util.function.Supplier<MetricsEndpoint.Health> health) {
+    try {
+      return new MetricsEndpoint("0.0.0.0", port, registry, health);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serve metrics on port " + port + " (" + e.getMessage()
+          + "); choose a free port with " + flag + " (0 picks one)", e);
     }
   }
 

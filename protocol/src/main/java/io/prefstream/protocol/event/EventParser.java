@@ -50,7 +50,7 @@ public final class EventParser {
     }
     JsonNode root;
     try {
-      root = Json.MAPPER.readTree(value);
+      root = Json.EVENT_READER.readTree(value);
     } catch (IOException e) {
       return invalid(RejectReason.NOT_JSON, "not valid JSON: " + firstLine(e.getMessage()));
     }

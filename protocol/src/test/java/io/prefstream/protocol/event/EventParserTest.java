@@ -44,6 +44,22 @@ class EventParserTest {
   }
 
   @Test
+  void anEventNestedAsDeepAsAllowedStillFitsInsideATrainingBatch() {
+    // the event object is depth 1, so an extension may add MAX_EVENT_NESTING - 1 levels
+    int levels = io.prefstream.protocol.json.Json.MAX_EVENT_NESTING - 1;
+    PreferenceEvent deepest = valid(with("x-deep", "[".repeat(levels) + "]".repeat(levels)));
+    var batch = new io.prefstream.protocol.batch.TrainingBatch("u1/support/0/0", "u1", "support", 0, 1000, false,
+        java.util.List.of(deepest));
+    var decoded = io.prefstream.protocol.batch.TrainingBatchCodec.decode(
+        io.prefstream.protocol.batch.TrainingBatchCodec.encode(batch));
+    assertThat(decoded.events()).containsExactly(deepest);
+
+    ParseResult tooDeep = EventParser.parse(bytes(with("x-deep", "[".repeat(levels + 1) + "]".repeat(levels + 1))), 0L);
+    assertThat(tooDeep).isInstanceOf(ParseResult.Invalid.class);
+    assertThat(((ParseResult.Invalid) tooDeep).reason()).isEqualTo(RejectReason.NOT_JSON);
+  }
+
+  @Test
   void keepsUnknownFieldsThroughARoundTrip() {
     PreferenceEvent e = valid(with("x-app", "{\"nested\":[1,2]}").replace("}}", "},\"schemaVersion\":1}"));
     assertThat(e.extensions()).containsEntry("x-app", "{\"nested\":[1,2]}");
