@@ -32,10 +32,13 @@ import org.slf4j.LoggerFactory;
  * Several batches of one window are numbered by a sequence, so batch ids {@code userId/domain/windowStart/seq} are
  * unique.
  *
- * <p>The pending events live in a changelogged store (one entry per event) and are mirrored in memory in the order
- * their windows opened, so that closing windows scans only the windows that are due. A tombstone for a user flushes
- * that user's pending batches and is then forwarded, so the learner sees the user's last batches before the
- * deletion.
+ * <p>The pending events live in a changelogged store (one entry per event slot, see {@link PendingKeys}) and are
+ * mirrored in memory in the order their windows opened, so that closing windows scans only the windows that are due.
+ * Emitting a batch does not delete its event entries one by one (that was a third changelog record per event): it
+ * moves the pair's header on, which turns them stale in the same transaction, and the pair's next batch overwrites
+ * the slots. Slots of a pair that stays idle for {@link #staleGraceMs} are deleted then. A tombstone for a user
+ * flushes that user's pending batches, deletes all of the user's slots, and is then forwarded, so the learner sees
+ * the user's last batches before the deletion.
  */
 final class BatchingProcessor implements Processor<String, Outcome, String, byte[]> {
   private static final Logger log = LoggerFactory.getLogger(BatchingProcessor.class);
@@ -55,6 +58,13 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
   private final LinkedHashMap<String, Pending> open = new LinkedHashMap<>();
   /** The latest window start this task has opened, so that a clock stepping back cannot reopen a closed window. */
   private long newestWindowStart = Long.MIN_VALUE;
+  /**
+   * Pairs without an open batch whose store still holds stale event slots, oldest first; deleted once idle for
+   * {@link #staleGraceMs}, or at once when the user is forgotten.
+   */
+  private final LinkedHashMap<String, Leftover> leftovers = new LinkedHashMap<>();
+  /** How long a closed pair's stale slots wait to be overwritten by its next batch before they are deleted. */
+  private final long staleGraceMs;
 
   BatchingProcessor(String storeName, Duration window, int maxEvents, int maxBytes, IngestMetrics metrics) {
     this.storeName = storeName;
@@ -64,6 +74,8 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
     this.metrics = metrics;
     // A quarter of the window keeps the close-to-emit delay small; 250 ms caps the work for long windows.
     this.punctuateEvery = Duration.ofMillis(Math.max(1, Math.min(250, windowMs / 4)));
+    // Long enough that a user who keeps sending reuses the slots (no deletes), short enough to bound the memory.
+    this.staleGraceMs = Math.max(10_000, 10 * windowMs);
   }
 
   @Override
@@ -71,6 +83,7 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
     this.context = context;
     this.store = context.getStateStore(storeName);
     open.clear();
+    leftovers.clear();
     newestWindowStart = Long.MIN_VALUE;
     restore();
     context.schedule(punctuateEvery, PunctuationType.WALL_CLOCK_TIME, this::closeDueWindows);
@@ -94,6 +107,8 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
     }
     if (batch == null) {
       batch = new Pending(event.userId(), event.domain(), nextWindowStart(now), 0);
+      Leftover left = leftovers.remove(pairKey);
+      batch.staleSlots = left == null ? 0 : left.slots;
       open.put(pairKey, batch);
       store.put(PendingKeys.header(batch.userId, batch.domain), PendingKeys.headerValue(batch.windowStart, 0));
     }
@@ -106,7 +121,7 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
     batch.bytes += size;
     metrics.pending(1);
     store.put(PendingKeys.event(batch.userId, batch.domain, index),
-        PendingKeys.eventValue(accepted.recordTimestampMs(), accepted.rawValue()));
+        PendingKeys.eventValue(batch.windowStart, batch.seq, accepted.recordTimestampMs(), accepted.rawValue()));
     if (batch.events.size() >= maxEvents) {
       emitEarly(batch, now, "size");
     } else if (batch.bytes >= maxBytes) {
@@ -128,8 +143,20 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
 
   private void forget(String userId, long now, Record<String, Outcome> record) {
     for (Pending batch : new ArrayList<>(open.values())) {
-      if (batch.userId.equals(userId) && !batch.events.isEmpty()) {
-        emitEarly(batch, now, "forget");
+      if (batch.userId.equals(userId)) {
+        if (!batch.events.isEmpty()) {
+          emitEarly(batch, now, "forget");
+        }
+        // The user's events are personal data: their stale slots go now, not after the grace period.
+        deleteSlots(batch.userId, batch.domain, batch.staleSlots);
+        batch.staleSlots = 0;
+      }
+    }
+    for (Iterator<Leftover> it = leftovers.values().iterator(); it.hasNext(); ) {
+      Leftover left = it.next();
+      if (left.userId.equals(userId)) {
+        deleteSlots(left.userId, left.domain, left.slots);
+        it.remove();
       }
     }
     metrics.userForgotten();
@@ -137,6 +164,7 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
   }
 
   private void closeDueWindows(long now) {
+    sweepLeftovers(now);
     for (Iterator<Map.Entry<String, Pending>> it = open.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Pending> e = it.next();
       Pending batch = e.getValue();
@@ -156,15 +184,40 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
   private void finishWindow(Pending batch, long now) {
     if (!batch.events.isEmpty()) {
       emit(batch, now, "window", false);
-      deleteEvents(batch);
     }
+    // Without a header every slot of the pair is stale; they wait for the pair's next batch to overwrite them.
     store.delete(PendingKeys.header(batch.userId, batch.domain));
+    metrics.pending(-batch.events.size());
+    int slots = Math.max(batch.staleSlots, batch.nextIndex);
+    if (slots > 0) {
+      String pairKey = batch.userId + '\0' + batch.domain;
+      leftovers.remove(pairKey);
+      leftovers.put(pairKey, new Leftover(batch.userId, batch.domain, slots, now));
+    }
+  }
+
+  private void sweepLeftovers(long now) {
+    for (Iterator<Leftover> it = leftovers.values().iterator(); it.hasNext(); ) {
+      Leftover left = it.next();
+      if (now - left.closedAtMs < staleGraceMs) {
+        break; // later entries closed later
+      }
+      deleteSlots(left.userId, left.domain, left.slots);
+      it.remove();
+    }
+  }
+
+  private void deleteSlots(String userId, String domain, int slots) {
+    for (int i = 0; i < slots; i++) {
+      store.delete(PendingKeys.event(userId, domain, i));
+    }
   }
 
   /** Emits the batch before its window closes; the window stays open for later events under the next sequence. */
   private void emitEarly(Pending batch, long now, String trigger) {
     emit(batch, now, trigger, true);
-    deleteEvents(batch);
+    metrics.pending(-batch.events.size());
+    batch.staleSlots = Math.max(batch.staleSlots, batch.nextIndex);
     batch.seq++;
     batch.nextIndex = 0;
     batch.bytes = BATCH_OVERHEAD_BYTES;
@@ -183,55 +236,58 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
         batch.windowStart, batch.windowStart + windowMs, closedEarly && !"forget".equals(trigger), events);
     context.forward(new Record<>(batch.userId, TrainingBatchCodec.encode(out), now));
     metrics.batchOut(trigger, events.size());
-    metrics.pending(-events.size());
   }
 
-  private void deleteEvents(Pending batch) {
-    for (Buffered b : batch.events) {
-      store.delete(PendingKeys.event(batch.userId, batch.domain, b.index));
-    }
-  }
-
-  /** Rebuilds the in-memory view from the store after a restart or a task migration. */
+  /**
+   * Rebuilds the in-memory view from the store after a restart or a task migration. Event slots whose tag does not
+   * match their pair's header (or that have no header) belong to batches already emitted: they are deleted here.
+   */
   private void restore() {
     Map<String, Pending> byPair = new LinkedHashMap<>();
-    List<KeyValue<Bytes, byte[]>> corrupt = new ArrayList<>();
+    List<KeyValue<Bytes, byte[]>> events = new ArrayList<>();
+    List<Bytes> dead = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> kv = it.next();
         PendingKeys.Parsed k = PendingKeys.parse(kv.key);
-        String pairKey = k.userId() + '\0' + k.domain();
-        Pending batch = byPair.computeIfAbsent(pairKey, p -> new Pending(k.userId(), k.domain(), Long.MIN_VALUE, 0));
-        ByteBuffer v = ByteBuffer.wrap(kv.value);
         if (k.kind() == PendingKeys.HEADER) {
-          batch.windowStart = v.getLong();
-          batch.seq = v.getInt();
+          ByteBuffer v = ByteBuffer.wrap(kv.value);
+          byPair.put(k.userId() + '\0' + k.domain(), new Pending(k.userId(), k.domain(), v.getLong(), v.getInt()));
         } else {
-          long ts = v.getLong();
-          byte[] raw = Arrays.copyOfRange(kv.value, 8, kv.value.length);
-          ParseResult r = EventParser.parse(raw, ts);
-          if (r instanceof ParseResult.Valid valid) {
-            batch.events.add(new Buffered(valid.event(), ts, k.index()));
-            batch.bytes += raw.length + EVENT_OVERHEAD_BYTES;
-            batch.nextIndex = Math.max(batch.nextIndex, k.index() + 1);
-          } else {
-            corrupt.add(kv);
-          }
+          events.add(kv);
         }
       }
     }
-    for (KeyValue<Bytes, byte[]> kv : corrupt) {
-      log.error("dropping unreadable pending event {} from the store (it was valid when stored)", kv.key);
-      store.delete(kv.key);
-    }
-    List<Pending> restored = new ArrayList<>();
-    for (Pending p : byPair.values()) {
-      if (p.windowStart == Long.MIN_VALUE) {
-        // Events without a header: a header write cannot be lost under exactly-once, but stay safe.
-        p.windowStart = 0;
+    for (KeyValue<Bytes, byte[]> kv : events) {
+      PendingKeys.Parsed k = PendingKeys.parse(kv.key);
+      String pairKey = k.userId() + '\0' + k.domain();
+      PendingKeys.EventValue v = PendingKeys.parseEventValue(kv.value);
+      Pending batch = byPair.get(pairKey);
+      if (batch == null && !v.tagged()) {
+        // Untagged entries were deleted on emit, so a live one could only lack a header if a write was lost: stay safe.
+        batch = new Pending(k.userId(), k.domain(), 0, 0);
+        byPair.put(pairKey, batch);
       }
+      if (batch == null || (v.tagged() && (v.windowStartMs() != batch.windowStart || v.seq() != batch.seq))) {
+        dead.add(kv.key); // stale: its batch was emitted
+        continue;
+      }
+      ParseResult r = EventParser.parse(v.raw(), v.recordTimestampMs());
+      if (r instanceof ParseResult.Valid valid) {
+        batch.events.add(new Buffered(valid.event(), v.recordTimestampMs(), k.index()));
+        batch.bytes += v.raw().length + EVENT_OVERHEAD_BYTES;
+        batch.nextIndex = Math.max(batch.nextIndex, k.index() + 1);
+      } else {
+        log.error("dropping unreadable pending event {} from the store (it was valid when stored)", kv.key);
+        dead.add(kv.key);
+      }
+    }
+    for (Bytes key : dead) {
+      store.delete(key);
+    }
+    List<Pending> restored = new ArrayList<>(byPair.values());
+    for (Pending p : restored) {
       p.events.sort(Comparator.comparingInt(b -> b.index));
-      restored.add(p);
     }
     restored.sort(Comparator.comparingLong(p -> p.windowStart));
     for (Pending p : restored) {
@@ -239,7 +295,7 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
       newestWindowStart = Math.max(newestWindowStart, p.windowStart);
     }
     if (!open.isEmpty()) {
-      log.info("restored {} open batches from store {}", open.size(), storeName);
+      log.info("restored {} open batches from store {} ({} stale slots deleted)", open.size(), storeName, dead.size());
     }
     metrics.pending(pendingEvents());
   }
@@ -259,6 +315,9 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
     return n;
   }
 
+  /** A closed pair whose store slots [0, slots) hold stale entries since {@code closedAtMs}. */
+  private record Leftover(String userId, String domain, int slots, long closedAtMs) {}
+
   private record Buffered(PreferenceEvent event, long recordTimestampMs, int index) {}
 
   private static final class Pending {
@@ -268,6 +327,8 @@ final class BatchingProcessor implements Processor<String, Outcome, String, byte
     int seq;
     int nextIndex;
     int bytes = BATCH_OVERHEAD_BYTES;
+    /** Slots [0, staleSlots) may hold entries of this pair's earlier batches, not yet overwritten. */
+    int staleSlots;
     final List<Buffered> events = new ArrayList<>();
 
     Pending(String userId, String domain, long windowStart, int seq) {

@@ -2,17 +2,23 @@ package io.prefstream.ingest.topology;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.kafka.common.utils.Bytes;
 
 /**
  * Key layout of the pending-batch store. Per (userId, domain): one header entry (window start and the sequence
- * number of the next batch in that window) and one entry per buffered event, so that buffering an event writes only
- * that event, not the whole batch again.
+ * number of the open batch in that window) and one entry per slot of the open batch, so that buffering an event
+ * writes only that event, not the whole batch again.
  *
  * <pre>
- *   [u16 len][userId utf-8][u8 len][domain] 0x00                 -> header: i64 windowStart, i32 seq
- *   [u16 len][userId utf-8][u8 len][domain] 0x01 [i32 index]     -> event: i64 record timestamp, original value
+ *   [u16 len][userId utf-8][u8 len][domain] 0x00              -> header: i64 windowStart, i32 seq
+ *   [u16 len][userId utf-8][u8 len][domain] 0x01 [i32 slot]   -> event: 0x01, i64 windowStart, i32 seq,
+ *                                                                 i64 record timestamp, original value
  * </pre>
+ *
+ * An event entry is live only while its (windowStart, seq) tag equals the header's: emitting a batch rewrites (or
+ * deletes) the header instead of deleting every event entry, and the next batch of the pair overwrites the slots.
+ * Values written before the tag existed start with the timestamp's high byte (0x00) and count as live.
  */
 final class PendingKeys {
   static final byte HEADER = 0;
@@ -34,8 +40,28 @@ final class PendingKeys {
     return ByteBuffer.allocate(12).putLong(windowStartMs).putInt(seq).array();
   }
 
-  static byte[] eventValue(long recordTimestampMs, byte[] raw) {
-    return ByteBuffer.allocate(8 + raw.length).putLong(recordTimestampMs).put(raw).array();
+  static final byte TAGGED = 1;
+  static final int TAGGED_PREFIX = 1 + 8 + 4 + 8;
+
+  static byte[] eventValue(long windowStartMs, int seq, long recordTimestampMs, byte[] raw) {
+    return ByteBuffer.allocate(TAGGED_PREFIX + raw.length).put(TAGGED).putLong(windowStartMs).putInt(seq)
+        .putLong(recordTimestampMs).put(raw).array();
+  }
+
+  /** An event entry taken apart; {@code tagged} is false for the untagged format (always live). */
+  record EventValue(boolean tagged, long windowStartMs, int seq, long recordTimestampMs, byte[] raw) {}
+
+  static EventValue parseEventValue(byte[] value) {
+    ByteBuffer b = ByteBuffer.wrap(value);
+    if (value.length > 0 && value[0] == TAGGED) {
+      b.get();
+      long windowStart = b.getLong();
+      int seq = b.getInt();
+      long ts = b.getLong();
+      return new EventValue(true, windowStart, seq, ts, Arrays.copyOfRange(value, TAGGED_PREFIX, value.length));
+    }
+    long ts = b.getLong();
+    return new EventValue(false, 0, 0, ts, Arrays.copyOfRange(value, 8, value.length));
   }
 
   /** A store key taken apart. */
