@@ -29,8 +29,9 @@ import java.util.function.Function;
  * versions are published.
  *
  * <p>Batches are cut into rounds that hold at most one batch per key (a key's batches stay in order); each round is one
- * trainer call for all its keys. Since the trainer treats keys independently and every input here is a function of the
- * key's own history, a key's result does not depend on how batches were grouped into polls or rounds.
+ * trainer call for all its keys. The trainer's result for a key is exact for the same call but its last bits depend on
+ * which other keys share the call, so callers must pass batch lists that are a function of the input log alone (the
+ * service passes fixed offset blocks) for replays to be bit-identical.
  *
  * <p>Not thread-safe: one instance per processing thread.
  */
