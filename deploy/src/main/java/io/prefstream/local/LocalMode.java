@@ -82,7 +82,8 @@ public final class LocalMode implements AutoCloseable {
 
       PrometheusMeterRegistry scorerRegistry = MetricsEndpoint.newRegistry();
       scorer = track(new ScorerService(
-          ScorerConfig.defaults(bootstrap).withHttpPort(config.scorerHttpPort()).withEncoder(config.encoder()),
+          ScorerConfig.defaults(bootstrap).withHttpPort(config.scorerHttpPort()).withEncoder(config.encoder())
+              .withDataDir(config.dataDir().resolve("scorer")),
           scorerRegistry));
       scorer.start();
       scorerMetrics = track(endpoint("--scorer-metrics-port", config.scorerMetricsPort(), scorerRegistry, scorer::health));

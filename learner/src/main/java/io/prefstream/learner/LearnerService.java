@@ -23,6 +23,7 @@ import io.prefstream.protocol.topic.ModelKey;
 import io.prefstream.protocol.topic.UserPartitioning;
 import io.prefstream.runtime.metrics.MetricsEndpoint;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -123,7 +124,12 @@ public final class LearnerService implements AutoCloseable {
       partitions = TopicSetup.ensure(client, config.topics().batches(), config.topics().batchesDlq(),
           config.topics().models(), config.stateTopic(), 4);
       TextEncoder inner = Encoders.open(config.encoderSpec());
-      encoder = config.encoderCacheEntries() > 0 ? new CachingEncoder(inner, config.encoderCacheEntries()) : inner;
+      // the on-disk level makes a restart (and the base bootstrap's general texts) free of re-encoding; hashing
+      // features are cheaper to recompute than to read back, so they get the memory level only
+      Path diskCache = config.encoderSpec().startsWith("hashing-") ? null : config.dataDir().resolve("embeddings");
+      encoder = config.encoderCacheEntries() > 0
+          ? new CachingEncoder(inner, config.encoderCacheEntries(), diskCache)
+          : inner;
       PairFeaturizer featurizer = new PairFeaturizer(encoder);
       trainer = new BatchedIndividualTrainer(config.training().trainer());
       device = trainer.device();
