@@ -59,11 +59,25 @@ public final class ScorerMetrics {
         .description("successful replies by the model that answered").register(registry);
     genericReplies = Counter.builder("prefstream.scorer.replies").tag("served", "generic")
         .description("successful replies by the model that answered").register(registry);
+    // series exist from the start (at 0), so rate() in dashboards and alerts sees them before the first error
+    for (String path : new String[] {PATH_HTTP, PATH_KAFKA}) {
+      errors.computeIfAbsent(path + "|internal_error", k -> errorCounter(path, "internal_error"));
+      requests.computeIfAbsent(path, p -> requestCounter(p));
+    }
+  }
+
+  private Counter errorCounter(String path, String code) {
+    return Counter.builder("prefstream.scorer.errors").tag("path", path).tag("code", code)
+        .description("scoring requests answered with an error").register(registry);
+  }
+
+  private Counter requestCounter(String path) {
+    return Counter.builder("prefstream.scorer.requests").tag("path", path)
+        .description("scoring requests received").register(registry);
   }
 
   public void request(String path, long nanos) {
-    requests.computeIfAbsent(path, p -> Counter.builder("prefstream.scorer.requests").tag("path", p)
-        .description("scoring requests received").register(registry)).increment();
+    requests.computeIfAbsent(path, this::requestCounter).increment();
     latency.computeIfAbsent(path, p -> Timer.builder("prefstream.scorer.request").tag("path", p)
         .description("time to answer a scoring request").publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
@@ -71,8 +85,7 @@ public final class ScorerMetrics {
   }
 
   public void error(String path, String code) {
-    errors.computeIfAbsent(path + "|" + code, k -> Counter.builder("prefstream.scorer.errors").tag("path", path)
-        .tag("code", code).description("scoring requests answered with an error").register(registry)).increment();
+    errors.computeIfAbsent(path + "|" + code, k -> errorCounter(path, code)).increment();
   }
 
   public void served(boolean customized) {
