@@ -2,6 +2,7 @@ package io.prefstream.cli;
 
 import io.prefstream.ingest.cli.BenchIngestCommand;
 import io.prefstream.learner.cli.BenchLearnerCommand;
+import io.prefstream.model.cli.EncoderBenchCommand;
 import io.prefstream.model.cli.QualityTableCommand;
 import io.prefstream.scorer.cli.BenchScorerCommand;
 import picocli.CommandLine;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Command;
         BenchLearnerCommand.class,
         BenchScorerCommand.class,
         QualityTableCommand.class,
+        EncoderBenchCommand.class,
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec

@@ -73,7 +73,8 @@ public final class LocalMode implements AutoCloseable {
       PrometheusMeterRegistry learnerRegistry = MetricsEndpoint.newRegistry();
       LearnerConfig learnerConfig = LearnerConfig.defaults(bootstrap, config.dataDir().resolve("learner"))
           .withEncoder(config.encoder())
-          .withBase(null, generalEventFiles(config.generalData()));
+          .withBase(ShippedBase.extract(config.encoder(), config.dataDir().resolve("shipped-base")).orElse(null),
+              generalEventFiles(config.generalData()));
       learner = track(new LearnerService(learnerConfig, learnerRegistry));
       board.println("  learner                bootstrapping the general base from " + config.generalData()
           + " if none is stored yet ...");
