@@ -46,6 +46,11 @@ public final class BatchedIndividualTrainer implements AutoCloseable {
     return optimizer.device();
   }
 
+  /** Native arrays still held between calls; for leak tests. */
+  int liveArrays() {
+    return optimizer.liveArrays();
+  }
+
   @Override
   public void close() {
     optimizer.close();

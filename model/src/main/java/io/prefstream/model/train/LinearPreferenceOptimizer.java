@@ -4,22 +4,29 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.nn.Activation;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The shared numerical core: minimises, for every key k at once,
  *
  * <pre>  L_k(u_k) = Σ_p∈k c_p · softplus(m_p − (w_k + u_k)·(x⁺_p − x⁻_p)) + ½·l2·‖u_k‖²</pre>
  *
- * with c_p = weight_p / Σ_{q∈k} weight_q, over a [K, D] parameter on the PyTorch engine (GPU when one
- * exists). Keys are independent: a key's result does not depend on which other keys share the call.
- * Pairs are routed to keys by a one-hot [P, K] matrix and matrix products rather than scatter-add,
- * because scatter-add on a GPU is not deterministic and exactly-once replays must give equal bits.
+ * with c_p = weight_p / Σ_{q∈k} weight_q, on the PyTorch engine (GPU when one exists).
+ *
+ * <p>Layout: each key's pair differences are laid out as a row of a padded {@code [K_b, M, D]} tensor
+ * (padding rows are zero with zero weight), so a step is two broadcast products with sums,
+ * O(K_b·M·D) ≈ O(P·D), no scatter (scatter-add is not deterministic on GPUs) and no one-hot routing
+ * (which cost O(P·K·D)). Keys go to buckets by their own pair count ({@link #paddedRows}), so the shape
+ * a key's arithmetic runs on — D for z, M for the gradient sum — depends only on the key's own pairs:
+ * a key's result is the same bits whichever other keys share the call (tested), not just the same
+ * bits for the same call. Padding costs at most ~25% extra rows.
  *
  * <p>The gradient is the closed form of that loss (it is a linear logistic model), so no autograd tape.
  */
@@ -41,6 +48,18 @@ final class LinearPreferenceOptimizer implements AutoCloseable {
   record Outcome(List<float[]> parameters, double meanLoss, int steps) {}
 
   /**
+   * Rows a key with {@code pairs} pairs occupies in its bucket: at least 4, then rounded up to a
+   * quarter of the count's highest power of two (≤ 25% padding, about four buckets per doubling).
+   */
+  static int paddedRows(int pairs) {
+    if (pairs <= 4) {
+      return pairs == 0 ? 0 : 4;
+    }
+    int q = Math.max(1, Integer.highestOneBit(pairs) / 4);
+    return (pairs + q - 1) / q * q;
+  }
+
+  /**
    * @param frozen per key, the fixed part w_k
    * @param initial per key, the starting u_k
    * @param adam Adam (for offline training from scratch) instead of plain gradient descent (online)
@@ -55,26 +74,26 @@ final class LinearPreferenceOptimizer implements AutoCloseable {
       return new Outcome(List.of(), 0, 0);
     }
     int d = frozen.get(0).length;
-    float[] fw = new float[k * d];
-    float[] uw = new float[k * d];
     for (int i = 0; i < k; i++) {
       if (frozen.get(i).length != d || initial.get(i).length != d) {
         throw new IllegalArgumentException("key " + i + " has dimensions " + frozen.get(i).length + "/"
             + initial.get(i).length + "; expected " + d);
       }
-      System.arraycopy(frozen.get(i), 0, fw, i * d, d);
-      System.arraycopy(initial.get(i), 0, uw, i * d, d);
+    }
+    List<float[]> result = new ArrayList<>(k);
+    for (int i = 0; i < k; i++) {
+      result.add(initial.get(i).clone());
     }
     if (pairs.isEmpty()) {
-      return new Outcome(copyRows(uw, k, d), 0, 0);
+      return new Outcome(result, 0, 0);
     }
-    int p = pairs.size();
-    float[] diff = new float[p * d];
-    float[] onehot = new float[p * k];
-    float[] margin = new float[p];
-    float[] weight = new float[p];
+    // Pairs of each key, in call order.
+    List<List<TrainingPair>> byKey = new ArrayList<>(k);
     double[] keyWeight = new double[k];
-    for (int i = 0; i < p; i++) {
+    for (int i = 0; i < k; i++) {
+      byKey.add(new ArrayList<>());
+    }
+    for (int i = 0; i < pairs.size(); i++) {
       TrainingPair tp = pairs.get(i);
       if (tp.keyIndex() >= k) {
         throw new IllegalArgumentException("pair " + i + " has keyIndex " + tp.keyIndex() + "; valid: 0.." + (k - 1));
@@ -82,46 +101,96 @@ final class LinearPreferenceOptimizer implements AutoCloseable {
       if (tp.chosen().length != d) {
         throw new IllegalArgumentException("pair " + i + " has dimension " + tp.chosen().length + "; expected " + d);
       }
-      for (int j = 0; j < d; j++) {
-        diff[i * d + j] = tp.chosen()[j] - tp.rejected()[j];
-      }
-      onehot[i * k + tp.keyIndex()] = 1f;
-      margin[i] = tp.margin();
+      byKey.get(tp.keyIndex()).add(tp);
       keyWeight[tp.keyIndex()] += tp.weight();
     }
+    // Buckets: padded row count → keys (ascending key order inside a bucket).
+    Map<Integer, List<Integer>> buckets = new TreeMap<>();
     int activeKeys = 0;
-    for (double w : keyWeight) {
-      if (w > 0) {
+    for (int i = 0; i < k; i++) {
+      int n = byKey.get(i).size();
+      if (n > 0) {
         activeKeys++;
       }
+      buckets.computeIfAbsent(paddedRows(n), x -> new ArrayList<>()).add(i);
     }
-    for (int i = 0; i < p; i++) {
-      weight[i] = (float) (pairs.get(i).weight() / keyWeight[pairs.get(i).keyIndex()]);
-    }
+    double[] keyLoss = new double[k];
     try (NDManager nd = manager.newSubManager()) {
-      NDArray f = nd.create(fw, new Shape(k, d));
-      NDArray u = nd.create(uw, new Shape(k, d));
-      NDArray x = nd.create(diff, new Shape(p, d));
-      NDArray route = nd.create(onehot, new Shape(p, k));
-      NDArray routeT = route.transpose();
-      NDArray m = nd.create(margin, new Shape(p));
-      NDArray c = nd.create(weight, new Shape(p));
-      NDArray mom = adam ? nd.zeros(new Shape(k, d), DataType.FLOAT32) : null;
-      NDArray vel = adam ? nd.zeros(new Shape(k, d), DataType.FLOAT32) : null;
+      for (Map.Entry<Integer, List<Integer>> b : buckets.entrySet()) {
+        runBucket(nd, b.getValue(), b.getKey(), d, frozen, byKey, keyWeight, lr, steps, l2, adam, result, keyLoss);
+      }
+    }
+    double loss = 0;
+    for (int i = 0; i < k; i++) {
+      loss += keyLoss[i];
+    }
+    return new Outcome(result, loss / Math.max(1, activeKeys), steps);
+  }
+
+  /** All steps for the keys of one bucket ({@code rows} padded pairs each); writes their u and loss. */
+  private static void runBucket(NDManager parent, List<Integer> keys, int rows, int d, List<float[]> frozen,
+      List<List<TrainingPair>> byKey, double[] keyWeight, float lr, int steps, float l2, boolean adam,
+      List<float[]> result, double[] keyLoss) {
+    int kb = keys.size();
+    float[] fw = new float[kb * d];
+    float[] uw = new float[kb * d];
+    float[] diff = new float[kb * rows * d];
+    float[] diffT = new float[kb * rows * d];
+    float[] margin = new float[kb * rows];
+    float[] negWeight = new float[kb * rows];
+    for (int r = 0; r < kb; r++) {
+      int key = keys.get(r);
+      System.arraycopy(frozen.get(key), 0, fw, r * d, d);
+      System.arraycopy(result.get(key), 0, uw, r * d, d);
+      List<TrainingPair> own = byKey.get(key);
+      for (int i = 0; i < own.size(); i++) {
+        TrainingPair tp = own.get(i);
+        int row = r * rows + i;
+        float[] c = tp.chosen();
+        float[] x = tp.rejected();
+        int off = row * d;
+        int offT = r * d * rows + i;
+        for (int j = 0; j < d; j++) {
+          float v = c[j] - x[j];
+          diff[off + j] = v;
+          diffT[offT + j * rows] = v;
+        }
+        margin[row] = tp.margin();
+        negWeight[row] = -(float) (tp.weight() / keyWeight[key]);
+      }
+    }
+    try (NDManager nd = parent.newSubManager()) {
+      NDArray f = nd.create(fw, new Shape(kb, d));
+      NDArray u = nd.create(uw, new Shape(kb, d));
+      // x and its transpose, both contiguous, so both sums reduce along the innermost axis: PyTorch
+      // reduces such rows one at a time with the same code whatever the other rows are (an outer
+      // reduction is vectorised across columns and split between threads by column ranges, which
+      // made a key's bits depend on how many keys shared its bucket).
+      NDArray x = rows == 0 ? null : nd.create(diff, new Shape(kb, rows, d));
+      NDArray xT = rows == 0 ? null : nd.create(diffT, new Shape(kb, d, rows));
+      // The sigmoid runs in float64: CPU kernels compute the last few elements of a range with the
+      // scalar exp instead of the vectorised one, and which elements those are depends on the array's
+      // size; in double the two differ far below float resolution, so the float result does not.
+      NDArray m = rows == 0 ? null : nd.create(margin, new Shape(kb, rows)).toType(DataType.FLOAT64, false);
+      NDArray nc = rows == 0 ? null : nd.create(negWeight, new Shape(kb, rows)).toType(DataType.FLOAT64, false);
+      NDArray mom = adam ? nd.zeros(new Shape(kb, d), DataType.FLOAT32) : null;
+      NDArray vel = adam ? nd.zeros(new Shape(kb, d), DataType.FLOAT32) : null;
       double beta1 = 0.9;
       double beta2 = 0.999;
-      NDList persistent = new NDList(f, x, route, routeT, m, c);
+      NDList persistent = rows == 0 ? new NDList(f) : new NDList(f, x, xT, m, nc);
       for (int s = 1; s <= steps; s++) {
         // Every intermediate of this step lives in `step` and is freed with it; only the new
         // parameters (and Adam moments) move back to `nd`.
         try (NDManager step = nd.newSubManager()) {
           persistent.tempAttach(step);
           u.attach(step);
-          NDArray w = f.add(u);
-          NDArray z = route.dot(w).mul(x).sum(new int[] {1}).sub(m);
-          // z = w·x − m; d/dz softplus(−z) = −sigmoid(−z)
-          NDArray g = c.mul(Activation.sigmoid(z.neg())).neg();
-          NDArray grad = routeT.dot(x.mul(g.expandDims(1))).add(u.mul(l2));
+          NDArray grad = u.mul(l2);
+          if (rows > 0) {
+            // g_p = −c_p·σ(m_p − w·x_p), the derivative of c_p·softplus(m_p − w·x_p) by w·x_p
+            NDArray z = score(f, u, x).toType(DataType.FLOAT64, false);
+            NDArray g = nc.mul(Activation.sigmoid(m.sub(z))).toType(DataType.FLOAT32, false);
+            grad = xT.mul(g.expandDims(1)).sum(new int[] {2}).add(grad);
+          }
           NDArray next;
           if (adam) {
             mom.attach(step);
@@ -143,17 +212,26 @@ final class LinearPreferenceOptimizer implements AutoCloseable {
           u = next;
         }
       }
-      // Final loss with the returned parameters.
-      NDArray w = f.add(u);
-      NDArray z = route.dot(w).mul(x).sum(new int[] {1}).sub(m);
-      float[] zs = z.toFloatArray();
-      double loss = 0;
-      for (int i = 0; i < p; i++) {
-        loss += weight[i] * softplusNeg(zs[i]);
+      double[] zs = rows == 0 ? new double[0]
+          : score(f, u, x).toType(DataType.FLOAT64, false).sub(m).toDoubleArray();
+      float[] out = u.toFloatArray();
+      for (int r = 0; r < kb; r++) {
+        int key = keys.get(r);
+        float[] row = new float[d];
+        System.arraycopy(out, r * d, row, 0, d);
+        result.set(key, row);
+        double loss = 0;
+        for (int i = 0; i < byKey.get(key).size(); i++) {
+          loss += -negWeight[r * rows + i] * softplusNeg(zs[r * rows + i]);
+        }
+        keyLoss[key] = loss;
       }
-      float[] result = u.toFloatArray();
-      return new Outcome(copyRows(result, k, d), loss / Math.max(1, activeKeys), steps);
     }
+  }
+
+  /** (f + u)·x per pair: [K_b, M]. */
+  private static NDArray score(NDArray f, NDArray u, NDArray x) {
+    return x.mul(f.add(u).expandDims(1)).sum(new int[] {2});
   }
 
   private static double softplusNeg(double z) {
@@ -161,14 +239,9 @@ final class LinearPreferenceOptimizer implements AutoCloseable {
     return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
   }
 
-  private static List<float[]> copyRows(float[] flat, int k, int d) {
-    List<float[]> out = new ArrayList<>(k);
-    for (int i = 0; i < k; i++) {
-      float[] row = new float[d];
-      System.arraycopy(flat, i * d, row, 0, d);
-      out.add(row);
-    }
-    return out;
+  /** Arrays still held by this optimizer's manager and its children (0 between calls: no leak). */
+  int liveArrays() {
+    return manager.getManagedArrays().size();
   }
 
   @Override
