@@ -3,8 +3,10 @@ package io.prefstream.cli;
 import io.prefstream.local.LocalConfig;
 import io.prefstream.local.LocalMode;
 import io.prefstream.local.StatusBoard;
+import io.prefstream.runtime.config.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,11 +68,16 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Demo random seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--config", description = "Properties file with service settings (keys as in the ingest, learner and "
+      + "scorer READMEs); PREFSTREAM_* environment variables override it, the flags above override both.")
+  Path configFile;
+
   @Override
   public Integer call() throws Exception {
     LocalConfig config = new LocalConfig(dataDir, sharedData, kafkaPort, httpPort, ingestMetricsPort,
         learnerMetricsPort, scorerMetricsPort, partitions, encoder, demo, users, rate, scoreRate,
-        durationSeconds == null ? null : Duration.ofSeconds(durationSeconds), summaryJson, seed);
+        durationSeconds == null ? null : Duration.ofSeconds(durationSeconds), summaryJson, seed,
+        Settings.load(configFile, System.getenv(), Map.of()));
     StatusBoard board = StatusBoard.forConsole();
     LocalMode local = new LocalMode(config);
     Thread shutdown = new Thread(() -> {

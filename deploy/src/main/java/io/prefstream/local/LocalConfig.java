@@ -1,5 +1,6 @@
 package io.prefstream.local;
 
+import io.prefstream.runtime.config.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -13,6 +14,8 @@ import java.util.Objects;
  * @param encoder the text encoder spec every service uses (see the model module)
  * @param duration stop by itself after this long; {@code null} runs until Ctrl-C
  * @param summaryJson where to write the end-of-run summary; {@code null} for none
+ * @param settings service settings (the keys of the ingest, learner and scorer READMEs) from {@code --config} and
+ *     {@code PREFSTREAM_*} environment variables; the flags above win over them
  */
 public record LocalConfig(
     Path dataDir,
@@ -30,12 +33,14 @@ public record LocalConfig(
     double scoresPerSecond,
     Duration duration,
     Path summaryJson,
-    long seed) {
+    long seed,
+    Settings settings) {
 
   public LocalConfig {
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(sharedData, "sharedData");
     Objects.requireNonNull(encoder, "encoder");
+    Objects.requireNonNull(settings, "settings");
     requirePort("--kafka-port", kafkaPort);
     requirePort("--http-port", scorerHttpPort);
     requirePort("--ingest-metrics-port", ingestMetricsPort);

@@ -12,6 +12,7 @@ import io.prefstream.local.demo.DemoDriver;
 import io.prefstream.local.demo.ScorerHttpClient;
 import io.prefstream.protocol.producer.PreferenceEventProducer;
 import io.prefstream.protocol.topic.Topics;
+import io.prefstream.runtime.config.Settings;
 import io.prefstream.runtime.metrics.MetricsEndpoint;
 import io.prefstream.scorer.ScorerConfig;
 import io.prefstream.scorer.ScorerService;
@@ -65,13 +66,19 @@ public final class LocalMode implements AutoCloseable {
       broker.createTopics(LocalTopics.all(topics, config.partitions()));
 
       PrometheusMeterRegistry ingestRegistry = MetricsEndpoint.newRegistry();
+      Settings settings = config.settings()
+          .with("bootstrap.servers", bootstrap)
+          .with("topic.prefix", topics.prefix());
       ingest = track(new IngestService(
-          IngestConfig.defaults(bootstrap, config.dataDir()).withPartitions(config.partitions()), ingestRegistry));
+          IngestConfig.from(settings.with("data.dir", config.dataDir().toString()))
+              .withPartitions(config.partitions()),
+          ingestRegistry));
       ingest.start();
       ingestMetrics = track(endpoint("--ingest-metrics-port", config.ingestMetricsPort(), ingestRegistry, ingest::health));
 
       PrometheusMeterRegistry learnerRegistry = MetricsEndpoint.newRegistry();
-      LearnerConfig learnerConfig = LearnerConfig.defaults(bootstrap, config.dataDir().resolve("learner"))
+      LearnerConfig learnerConfig = LearnerConfig.from(
+              settings.with("data.dir", config.dataDir().resolve("learner").toString()))
           .withEncoder(config.encoder())
           .withBase(ShippedBase.extract(config.encoder(), config.dataDir().resolve("shipped-base")).orElse(null),
               generalEventFiles(config.generalData()));
@@ -83,7 +90,7 @@ public final class LocalMode implements AutoCloseable {
 
       PrometheusMeterRegistry scorerRegistry = MetricsEndpoint.newRegistry();
       scorer = track(new ScorerService(
-          ScorerConfig.defaults(bootstrap).withHttpPort(config.scorerHttpPort()).withEncoder(config.encoder())
+          ScorerConfig.from(settings).withHttpPort(config.scorerHttpPort()).withEncoder(config.encoder())
               .withDataDir(config.dataDir().resolve("scorer")),
           scorerRegistry));
       scorer.start();

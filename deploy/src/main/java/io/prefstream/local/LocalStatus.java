@@ -13,7 +13,7 @@ final class LocalStatus {
   static final String INGEST_BATCHES_OUT = "prefstream.ingest.batches.out";
   static final String LEARNER_EVENTS_LEARNED = "prefstream.learner.events.learned";
   static final String LEARNER_CHECKPOINTS = "prefstream.learner.checkpoints.published";
-  static final String LEARNER_PROGRESSIVE_ACCURACY = "prefstream.learner.progressive.accuracy";
+  static final String LEARNER_PROGRESSIVE_ACCURACY = "prefstream.learner.progressive.accuracy.overall";
   static final String SCORER_SWAPS = "prefstream.scorer.swaps";
 
   private final MeterReadings ingest;
@@ -42,7 +42,7 @@ final class LocalStatus {
         eventsIn, rate, ingest.counterSum(INGEST_BATCHES_OUT), learner.counterSum(LEARNER_EVENTS_LEARNED),
         learner.counterSum(LEARNER_CHECKPOINTS), scorer.counterSum(SCORER_SWAPS)));
     lines.add(String.format(Locale.ROOT, "progressive accuracy (learner, recent) %s",
-        percent(learner.gauge(LEARNER_PROGRESSIVE_ACCURACY, "domain", "all"))));
+        percent(learner.gauge(LEARNER_PROGRESSIVE_ACCURACY))));
     if (demo != null) {
       StringBuilder sb = new StringBuilder("right top answer: generic model ")
           .append(percent(demo.genericTopAccuracy())).append(" | customized");
@@ -63,7 +63,7 @@ final class LocalStatus {
         (long) ingest.counterSum(INGEST_EVENTS_IN),
         (long) learner.counterSum(LEARNER_CHECKPOINTS),
         (long) scorer.counterSum(SCORER_SWAPS),
-        learner.gauge(LEARNER_PROGRESSIVE_ACCURACY, "domain", "all"),
+        learner.gauge(LEARNER_PROGRESSIVE_ACCURACY),
         demo == null ? Double.NaN : demo.genericTopAccuracy(),
         byStyle,
         demo == null ? Double.NaN : demo.freshness().quantileMs(0.50),

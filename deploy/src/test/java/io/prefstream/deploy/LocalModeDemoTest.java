@@ -39,7 +39,8 @@ class LocalModeDemoTest {
   @Test
   void demoLearnsTheUsersTastesAndEveryDashboardMetricIsExported(@TempDir Path dir) throws Exception {
     LocalConfig config = new LocalConfig(dir.resolve("data"), SHARED_DATA, 0, 0, 0, 0, 0, 2,
-        "hashing-ngram-v1-d512", true, 8, 100, 10, Duration.ofSeconds(75), dir.resolve("summary.json"), 7);
+        "hashing-ngram-v1-d512", true, 8, 100, 10, Duration.ofSeconds(75), dir.resolve("summary.json"), 7,
+        io.prefstream.runtime.config.Settings.of(java.util.Map.of()));
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     StatusBoard board = new StatusBoard(new PrintStream(console, true, StandardCharsets.UTF_8), false);
     Set<String> exported = new TreeSet<>();

@@ -44,7 +44,7 @@ public final class DemoDriver implements AutoCloseable {
     this.producer = producer;
     this.scorer = scorer;
     this.stats = new TopAnswerStats(config.windowMs());
-    this.freshness = new FreshnessProbe(scorer, 2_000);
+    this.freshness = new FreshnessProbe(scorer, 16, config.windowMs());
   }
 
   public void start() {
@@ -73,9 +73,7 @@ public final class DemoDriver implements AutoCloseable {
           }
         });
         eventsSent.incrementAndGet();
-        if (eventsSent.get() % 5 == 0) {
-          freshness.track(e.userId(), e.domain(), e.timestampMs(), now);
-        }
+        freshness.track(e.userId(), e.domain(), e.timestampMs(), now);
       } catch (IllegalArgumentException invalid) {
         log.debug("skipping a demo event the protocol refuses: {}", invalid.getMessage());
       } catch (RuntimeException sendFailure) {
@@ -132,7 +130,7 @@ public final class DemoDriver implements AutoCloseable {
     while (running) {
       try {
         freshness.poll();
-        Thread.sleep(100);
+        Thread.sleep(20);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

@@ -1,41 +1,48 @@
 package io.prefstream.local.demo;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.Iterator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 
 /**
  * Measures freshness end to end: from an event's produce to the first moment the scorer serves a model of that
- * (user, domain) whose newest covered event time is at least the event's. Sampled events are tracked; {@link #poll}
- * asks the scorer once per tracked key. Thread-safe.
+ * (user, domain) whose newest covered event time is at least the event's.
+ *
+ * <p>At most {@code maxKeys} events are tracked at a time, one per key, so that a polling round (one
+ * {@code GET /v1/models/...} per tracked key) stays short: the measurement's own resolution is the round time, and
+ * tracking every key of a large demo would make rounds of seconds. Results are kept with the time they were measured,
+ * so quantiles can be taken over the recent part of a run. Thread-safe.
  */
 public final class FreshnessProbe {
   private final ScorerHttpClient scorer;
-  private final Map<String, List<long[]>> pendingByKey = new HashMap<>();
-  private final List<Long> samplesMs = new ArrayList<>();
-  private final int maxPending;
-  private int pending;
+  private final Map<String, long[]> pendingByKey = new LinkedHashMap<>();
+  private final Deque<long[]> samples = new ArrayDeque<>(); // {measuredAtMs, freshnessMs}
+  private final int maxKeys;
+  private final long windowMs;
 
-  public FreshnessProbe(ScorerHttpClient scorer, int maxPending) {
+  public FreshnessProbe(ScorerHttpClient scorer, int maxKeys, long windowMs) {
     this.scorer = scorer;
-    this.maxPending = maxPending;
+    this.maxKeys = maxKeys;
+    this.windowMs = windowMs;
   }
 
-  /** Starts tracking an event produced at {@code producedAtMs} with event time {@code eventTimeMs}. */
+  /**
+   * Starts tracking an event produced at {@code producedAtMs} with event time {@code eventTimeMs}, unless its key is
+   * already tracked or the probe is full.
+   */
   public synchronized void track(String userId, String domain, long eventTimeMs, long producedAtMs) {
-    if (pending >= maxPending) {
+    if (pendingByKey.size() >= maxKeys) {
       return;
     }
-    pendingByKey.computeIfAbsent(userId + "\u0000" + domain, k -> new ArrayList<>())
-        .add(new long[] {eventTimeMs, producedAtMs});
-    pending++;
+    pendingByKey.putIfAbsent(userId + "\u0000" + domain, new long[] {eventTimeMs, producedAtMs});
   }
 
-  /** One round: asks the scorer about every key with tracked events and settles those now covered. */
+  /** One round: asks the scorer about every tracked key and settles the events now covered. */
   public void poll() throws InterruptedException {
     List<String> keys;
     synchronized (this) {
@@ -54,37 +61,39 @@ public final class FreshnessProbe {
         continue;
       }
       synchronized (this) {
-        List<long[]> list = pendingByKey.get(key);
-        if (list == null) {
-          continue;
-        }
-        for (Iterator<long[]> it = list.iterator(); it.hasNext(); ) {
-          long[] e = it.next();
-          if (e[0] <= newest.getAsLong()) {
-            samplesMs.add(now - e[1]);
-            it.remove();
-            pending--;
-          }
-        }
-        if (list.isEmpty()) {
+        long[] e = pendingByKey.get(key);
+        if (e != null && e[0] <= newest.getAsLong()) {
+          samples.addLast(new long[] {now, now - e[1]});
           pendingByKey.remove(key);
         }
       }
     }
   }
 
+  /** Samples measured in the last window. */
   public synchronized int samples() {
-    return samplesMs.size();
+    prune(System.currentTimeMillis());
+    return samples.size();
   }
 
-  /** The q-quantile of measured freshness in ms (q in [0, 1]); NaN before any sample. */
+  /** The q-quantile (q in [0, 1]) of freshness in ms over the last window; NaN without samples. */
   public synchronized double quantileMs(double q) {
-    if (samplesMs.isEmpty()) {
+    prune(System.currentTimeMillis());
+    if (samples.isEmpty()) {
       return Double.NaN;
     }
-    List<Long> sorted = new ArrayList<>(samplesMs);
+    List<Long> sorted = new ArrayList<>(samples.size());
+    for (long[] s : samples) {
+      sorted.add(s[1]);
+    }
     Collections.sort(sorted);
     int idx = (int) Math.min(sorted.size() - 1, Math.max(0, Math.ceil(q * sorted.size()) - 1));
     return sorted.get(idx);
+  }
+
+  private void prune(long nowMs) {
+    while (!samples.isEmpty() && samples.peekFirst()[0] < nowMs - windowMs) {
+      samples.removeFirst();
+    }
   }
 }
