@@ -39,7 +39,7 @@ class PendingSlotsTest {
   void setUp() {
     context = new MockProcessorContext<>();
     store = Stores.keyValueStoreBuilder(
-        Stores.inMemoryKeyValueStore(IngestTopology.PENDING_STORE), Serdes.Bytes(), Serdes.ByteArray())
+        HashKeyValueStore.supplier(IngestTopology.PENDING_STORE), Serdes.Bytes(), Serdes.ByteArray())
         .withLoggingDisabled().build();
     store.init(context.getStateStoreContext(), store);
   }
