@@ -25,8 +25,11 @@ import java.util.TreeMap;
  * O(K_b·M·D) ≈ O(P·D), no scatter (scatter-add is not deterministic on GPUs) and no one-hot routing
  * (which cost O(P·K·D)). Keys go to buckets by their own pair count ({@link #paddedRows}), so the shape
  * a key's arithmetic runs on — D for z, M for the gradient sum — depends only on the key's own pairs:
- * a key's result is the same bits whichever other keys share the call (tested), not just the same
- * bits for the same call. Padding costs at most ~25% extra rows.
+ * on the CPU a key's result is the same bits whichever other keys share the call (tested bitwise on
+ * 2 threads; it rests on PyTorch's per-row sums and its 128-byte-aligned thread split of D, so other
+ * thread counts or CUDA's reduction heuristics may still move a last bit — callers that need equal
+ * bits across calls should keep forming identical calls), not just the same bits for the same call.
+ * Padding costs at most ~25% extra rows.
  *
  * <p>The gradient is the closed form of that loss (it is a linear logistic model), so no autograd tape.
  */
@@ -135,7 +138,6 @@ final class LinearPreferenceOptimizer implements AutoCloseable {
     float[] fw = new float[kb * d];
     float[] uw = new float[kb * d];
     float[] diff = new float[kb * rows * d];
-    float[] diffT = new float[kb * rows * d];
     float[] margin = new float[kb * rows];
     float[] negWeight = new float[kb * rows];
     for (int r = 0; r < kb; r++) {
@@ -149,11 +151,9 @@ final class LinearPreferenceOptimizer implements AutoCloseable {
         float[] c = tp.chosen();
         float[] x = tp.rejected();
         int off = row * d;
-        int offT = r * d * rows + i;
         for (int j = 0; j < d; j++) {
           float v = c[j] - x[j];
           diff[off + j] = v;
-          diffT[offT + j * rows] = v;
         }
         margin[row] = tp.margin();
         negWeight[row] = -(float) (tp.weight() / keyWeight[key]);
@@ -162,12 +162,11 @@ final class LinearPreferenceOptimizer implements AutoCloseable {
     try (NDManager nd = parent.newSubManager()) {
       NDArray f = nd.create(fw, new Shape(kb, d));
       NDArray u = nd.create(uw, new Shape(kb, d));
-      // x and its transpose, both contiguous, so both sums reduce along the innermost axis: PyTorch
-      // reduces such rows one at a time with the same code whatever the other rows are (an outer
-      // reduction is vectorised across columns and split between threads by column ranges, which
-      // made a key's bits depend on how many keys shared its bucket).
+      // Both sums stay per key: z sums along D (innermost, one row at a time), the gradient along M
+      // (vectorised across D; PyTorch splits D between threads in 128-byte-aligned column ranges,
+      // D = 768 divides evenly). A transposed [K_b, D, M] copy with an innermost M sum was measured
+      // 7x slower for M ≈ 24 and gave nothing more.
       NDArray x = rows == 0 ? null : nd.create(diff, new Shape(kb, rows, d));
-      NDArray xT = rows == 0 ? null : nd.create(diffT, new Shape(kb, d, rows));
       // The sigmoid runs in float64: CPU kernels compute the last few elements of a range with the
       // scalar exp instead of the vectorised one, and which elements those are depends on the array's
       // size; in double the two differ far below float resolution, so the float result does not.
@@ -177,7 +176,7 @@ final class LinearPreferenceOptimizer implements AutoCloseable {
       NDArray vel = adam ? nd.zeros(new Shape(kb, d), DataType.FLOAT32) : null;
       double beta1 = 0.9;
       double beta2 = 0.999;
-      NDList persistent = rows == 0 ? new NDList(f) : new NDList(f, x, xT, m, nc);
+      NDList persistent = rows == 0 ? new NDList(f) : new NDList(f, x, m, nc);
       for (int s = 1; s <= steps; s++) {
         // Every intermediate of this step lives in `step` and is freed with it; only the new
         // parameters (and Adam moments) move back to `nd`.
@@ -189,7 +188,7 @@ final class LinearPreferenceOptimizer implements AutoCloseable {
             // g_p = −c_p·σ(m_p − w·x_p), the derivative of c_p·softplus(m_p − w·x_p) by w·x_p
             NDArray z = score(f, u, x).toType(DataType.FLOAT64, false);
             NDArray g = nc.mul(Activation.sigmoid(m.sub(z))).toType(DataType.FLOAT32, false);
-            grad = xT.mul(g.expandDims(1)).sum(new int[] {2}).add(grad);
+            grad = x.mul(g.expandDims(2)).sum(new int[] {1}).add(grad);
           }
           NDArray next;
           if (adam) {
