@@ -33,7 +33,8 @@ import java.util.Random;
  * Measures the learner's apply rate with embeddings cached: the DSP events spread over many simulated users, cut into
  * batches, learned block by block exactly as the service does (progressive scoring, hold-back, enrichment, batched
  * trainer call, gate, checkpoint and state encoding), minus Kafka I/O. Reports it next to the rate of the trainer
- * calls alone on the same shapes, so the learner's own overhead is visible.
+ * calls alone on the same shapes, so the learner's own overhead is visible. After one untimed warm-up pass over all
+ * batches, {@link #TIMED_PASSES} passes are timed from fresh key states and the median pass is reported.
  */
 public final class LearnerBenchmark {
 
@@ -52,6 +53,9 @@ public final class LearnerBenchmark {
           eventsPerSec, rawStepEventsPerSec, events, keys, trainCalls, seconds, embedSecondsCached, device, encoder);
     }
   }
+
+  /** Timed passes over the whole stream; the median one is reported. */
+  public static final int TIMED_PASSES = 5;
 
   private LearnerBenchmark() {}
 
@@ -76,8 +80,16 @@ public final class LearnerBenchmark {
       }
       BaseModel base = new BaseModel(1, f.encoderId(), f.dimension(), w, Map.of(), 0, 0);
       BatchLearner learner = new BatchLearner(base, f, trainer, pool, o.learning());
-      once(learner, batches.subList(0, Math.min(batches.size(), o.blockBatches())), o); // warm up the engine
-      Result r = once(learner, batches, o);
+      // One full untimed pass warms up the JIT and the engine on every shape the timed passes see; then
+      // TIMED_PASSES passes from fresh key states, and the median pass (by learner rate) is reported,
+      // because a single ~1 s pass on a shared box is mostly scheduling noise.
+      once(learner, batches, o);
+      List<Result> passes = new ArrayList<>();
+      for (int i = 0; i < TIMED_PASSES; i++) {
+        passes.add(once(learner, batches, o));
+      }
+      passes.sort(java.util.Comparator.comparingDouble(Result::eventsPerSec));
+      Result r = passes.get(passes.size() / 2);
       return new Result(r.events(), r.keys(), r.trainCalls(), r.seconds(), r.eventsPerSec(),
           r.rawStepEventsPerSec(), r.embedSecondsCached(), trainer.device(), enc.id());
     }
