@@ -23,13 +23,18 @@ import java.util.TreeMap;
  * <p>Layout: each key's pair differences are laid out as a row of a padded {@code [K_b, M, D]} tensor
  * (padding rows are zero with zero weight), so a step is two broadcast products with sums,
  * O(K_b·M·D) ≈ O(P·D), no scatter (scatter-add is not deterministic on GPUs) and no one-hot routing
- * (which cost O(P·K·D)). Keys go to buckets by their own pair count ({@link #paddedRows}), so the shape
- * a key's arithmetic runs on — D for z, M for the gradient sum — depends only on the key's own pairs:
- * on the CPU a key's result is the same bits whichever other keys share the call (tested bitwise on
- * 2 threads; it rests on PyTorch's per-row sums and its 128-byte-aligned thread split of D, so other
- * thread counts or CUDA's reduction heuristics may still move a last bit — callers that need equal
- * bits across calls should keep forming identical calls), not just the same bits for the same call.
- * Padding costs at most ~25% extra rows.
+ * (which cost O(P·K·D)). Keys go to size classes by their own pair count ({@link #paddedRows}, ≤ 25%
+ * padding); small classes merge into the next one while that padding is cheaper than another
+ * bucket's per-step op overhead ({@link #merged}).
+ *
+ * <p>On the CPU a key's result is the same bits whichever other keys share the call (tested bitwise),
+ * not just the same bits for the same call: z sums each key's row along D by itself; the gradient
+ * sums along M per column, and trailing zero rows leave those sums' bits unchanged (PyTorch's cascade
+ * sum only regroups additions of zero); elementwise ops are exact, except that CPU kernels run the tail
+ * of an array through the scalar exp instead of the vectorised one, so the sigmoid runs in float64
+ * where the two differ far below float resolution. This rests on PyTorch 2.7's CPU kernels (tested on
+ * 2 threads); CUDA reductions pick their strategy by shape, so on a GPU only "same call, same bits" is
+ * claimed, and callers that need equal bits across calls should keep forming identical calls.
  *
  * <p>The gradient is the closed form of that loss (it is a linear logistic model), so no autograd tape.
  */
@@ -119,7 +124,7 @@ final class LinearPreferenceOptimizer implements AutoCloseable {
     }
     double[] keyLoss = new double[k];
     try (NDManager nd = manager.newSubManager()) {
-      for (Map.Entry<Integer, List<Integer>> b : buckets.entrySet()) {
+      for (Map.Entry<Integer, List<Integer>> b : merged(buckets, d).entrySet()) {
         runBucket(nd, b.getValue(), b.getKey(), d, frozen, byKey, keyWeight, lr, steps, l2, adam, result, keyLoss);
       }
     }
@@ -129,6 +134,44 @@ final class LinearPreferenceOptimizer implements AutoCloseable {
     }
     return new Outcome(result, loss / Math.max(1, activeKeys), steps);
   }
+
+  /**
+   * Merges a size class into the next larger one while the extra padding costs less than a bucket's own
+   * per-step op overhead (measured ≈ {@link #MERGE_PADDING_ELEMENTS} elements): small calls then run as
+   * one or two buckets, large ones keep their tight classes. Trailing zero rows do not change a key's
+   * sums (see the class comment), so merging does not change a key's bits.
+   */
+  static Map<Integer, List<Integer>> merged(Map<Integer, List<Integer>> classes, int d) {
+    Map<Integer, List<Integer>> out = new TreeMap<>();
+    int rows = -1;
+    List<Integer> keys = null;
+    for (Map.Entry<Integer, List<Integer>> c : classes.entrySet()) {
+      if (c.getKey() == 0) {
+        out.put(0, c.getValue()); // no pairs: only the pull toward 0, no data term
+        continue;
+      }
+      if (keys != null && (long) (c.getKey() - rows) * keys.size() * d <= MERGE_PADDING_ELEMENTS) {
+        keys.addAll(c.getValue());
+      } else {
+        if (keys != null) {
+          out.put(rows, keys);
+        }
+        keys = new ArrayList<>(c.getValue());
+      }
+      rows = c.getKey();
+    }
+    if (keys != null) {
+      keys.sort(null);
+      out.put(rows, keys);
+    }
+    for (List<Integer> v : out.values()) {
+      v.sort(null);
+    }
+    return out;
+  }
+
+  /** Padding worth one bucket's fixed per-step cost (~12 small ops vs ~1.5 ns per padded element). */
+  static final long MERGE_PADDING_ELEMENTS = 1L << 17;
 
   /** All steps for the keys of one bucket ({@code rows} padded pairs each); writes their u and loss. */
   private static void runBucket(NDManager parent, List<Integer> keys, int rows, int d, List<float[]> frozen,

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,6 +28,45 @@ class BatchedTrainerLayoutTest {
     for (int n = 5; n < 5000; n++) {
       int rows = LinearPreferenceOptimizer.paddedRows(n);
       assertThat(rows).as("rows for %d pairs", n).isGreaterThanOrEqualTo(n).isLessThanOrEqualTo(n + n / 4);
+    }
+  }
+
+  @Test
+  void smallClassesMergeIntoLargerOnesOnlyWhileThePaddingIsCheap() {
+    Map<Integer, List<Integer>> classes = new TreeMap<>();
+    classes.put(0, new ArrayList<>(List.of(5)));
+    classes.put(4, new ArrayList<>(List.of(3)));
+    classes.put(40, new ArrayList<>(List.of(0, 4)));
+    classes.put(160, new ArrayList<>(List.of(1)));
+    classes.put(2048, new ArrayList<>(List.of(2)));
+    Map<Integer, List<Integer>> m = LinearPreferenceOptimizer.merged(classes, D);
+    // 4 → 40 costs 36·1·768 padded elements (cheap); 40 → 160 would cost 120·3·768 (not); 160 → 2048 neither.
+    assertThat(m).containsOnlyKeys(0, 40, 160, 2048);
+    assertThat(m.get(40)).containsExactly(0, 3, 4);
+    assertThat(m.get(0)).containsExactly(5);
+  }
+
+  @Test
+  void aKeyPaddedIntoAMergedBucketKeepsItsBits() {
+    Random rnd = new Random(9);
+    float[] frozen = vec(rnd, 0.05f);
+    float[] u = vec(rnd, 0.05f);
+    List<float[][]> own = new ArrayList<>();
+    for (int i = 0; i < 37; i++) {
+      own.add(new float[][] {vec(rnd, 0.05f), vec(rnd, 0.05f)});
+    }
+    List<float[][]> big = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      big.add(new float[][] {vec(rnd, 0.05f), vec(rnd, 0.05f)});
+    }
+    try (BatchedIndividualTrainer t = new BatchedIndividualTrainer(TrainerConfig.defaults())) {
+      float[] alone = t.train(List.of(frozen), List.of(u), keyed(0, own)).individuals().get(0);
+      // 37 pairs pad to 40 rows alone, to 160 rows next to the 150-pair key (one merged bucket).
+      List<TrainingPair> ps = new ArrayList<>(keyed(0, big));
+      ps.addAll(keyed(1, own));
+      float[] merged = t.train(List.of(vec(rnd, 0.05f), frozen), List.of(vec(rnd, 0.05f), u), ps)
+          .individuals().get(1);
+      assertThat(merged).containsExactly(alone);
     }
   }
 
