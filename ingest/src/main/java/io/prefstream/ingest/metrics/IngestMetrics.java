@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.prefstream.ingest.topology.DeadLetter;
+import io.prefstream.protocol.event.RejectReason;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -65,6 +67,17 @@ public final class IngestMetrics {
         .maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
     Gauge.builder(PENDING_EVENTS, pending, AtomicLong::get)
         .description("valid events waiting in open batches of this instance's tasks").register(registry);
+    // every reason's series exists from the start (at 0), so rate() in the DLQ alert sees it before the first reject
+    for (RejectReason reason : RejectReason.values()) {
+      rejectedCounter(reason.code());
+    }
+    rejectedCounter(DeadLetter.TOMBSTONE_WITHOUT_KEY);
+    rejectedCounter(DeadLetter.UNBATCHABLE);
+  }
+
+  private Counter rejectedCounter(String reasonCode) {
+    return rejected.computeIfAbsent(reasonCode, r -> Counter.builder(EVENTS_REJECTED)
+        .description("records sent to the dead-letter topic, by reason").tag("reason", r).register(registry));
   }
 
   /** @param delta events added to (positive) or emitted from or handed off by (negative) open batches */
@@ -81,9 +94,7 @@ public final class IngestMetrics {
   }
 
   public void rejected(String reasonCode) {
-    rejected.computeIfAbsent(reasonCode, r -> Counter.builder(EVENTS_REJECTED)
-        .description("records sent to the dead-letter topic, by reason").tag("reason", r).register(registry))
-        .increment();
+    rejectedCounter(reasonCode).increment();
   }
 
   public void duplicate() {
