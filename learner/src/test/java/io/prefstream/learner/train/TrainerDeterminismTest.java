@@ -11,9 +11,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * What exactly-once replay relies on: the trainer gives the same bits for the same call. It does NOT give the same bits
- * for a key when different other keys share the call (matrix products sum in a shape-dependent order), which is why the
- * learner forms its trainer calls from fixed offset blocks of each partition rather than from whatever a poll returned.
+ * What exactly-once replay relies on: the trainer gives the same bits for the same call. Whether a key's bits also
+ * stay the same when different other keys share the call depends on the engine's kernels (the model module's padded
+ * per-key layout achieves it on PyTorch's CPU kernels; a GPU promises only "same call, same bits"), so the learner
+ * forms its trainer calls from fixed offset blocks of each partition rather than from whatever a poll returned.
  */
 class TrainerDeterminismTest {
   private static final int D = 768;
