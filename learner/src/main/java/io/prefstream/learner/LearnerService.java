@@ -124,9 +124,8 @@ public final class LearnerService implements AutoCloseable {
       partitions = TopicSetup.ensure(client, config.topics().batches(), config.topics().batchesDlq(),
           config.topics().models(), config.stateTopic(), 4);
       TextEncoder inner = Encoders.open(config.encoderSpec());
-      // the on-disk level makes a restart (and the base bootstrap's general texts) free of re-encoding; hashing
-      // features are cheaper to recompute than to read back, so they get the memory level only
-      Path diskCache = config.encoderSpec().startsWith("hashing-") ? null : config.dataDir().resolve("embeddings");
+      // the on-disk level makes a restart (and the base bootstrap's general texts) free of re-encoding
+      Path diskCache = !Encoders.worthDiskCaching(config.encoderSpec()) ? null : config.dataDir().resolve("embeddings");
       encoder = config.encoderCacheEntries() > 0
           ? new CachingEncoder(inner, config.encoderCacheEntries(), diskCache)
           : inner;

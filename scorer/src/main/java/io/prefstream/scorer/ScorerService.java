@@ -52,10 +52,9 @@ public final class ScorerService implements AutoCloseable {
     this.meterRegistry = meterRegistry;
     TextEncoder raw = Encoders.open(config.encoderSpec());
     if (config.encoderCacheEntries() > 0) {
-      // the on-disk level lets a restarted scorer answer at cached speed at once; hashing features are cheaper to
-      // recompute than to read back, so they get the memory level only
+      // the on-disk level lets a restarted scorer answer at cached speed at once
       this.cache = new CachingEncoder(raw, config.encoderCacheEntries(),
-          config.encoderSpec().startsWith("hashing-") ? null : config.dataDir().resolve("embeddings"));
+          !Encoders.worthDiskCaching(config.encoderSpec()) ? null : config.dataDir().resolve("embeddings"));
       this.encoder = cache;
     } else {
       this.cache = null;

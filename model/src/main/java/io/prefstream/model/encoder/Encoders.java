@@ -12,6 +12,14 @@ public final class Encoders {
 
   private Encoders() {}
 
+  /**
+   * Whether embeddings of {@code spec} are worth an on-disk cache: a model encoder is, the hashing encoder is cheaper
+   * to recompute than to read back.
+   */
+  public static boolean worthDiskCaching(String spec) {
+    return !spec.startsWith(HashingNgramEncoder.SPEC_PREFIX);
+  }
+
   public static TextEncoder open(String spec) {
     if (spec == null || spec.isBlank()) {
       throw new IllegalArgumentException("encoder spec is empty; valid specs: " + VALID_SPECS);
