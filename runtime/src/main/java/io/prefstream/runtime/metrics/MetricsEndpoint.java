@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 
 /**
  * Serves a service's Prometheus registry on {@code GET /metrics} and its health on {@code GET /health}
- * (200 when healthy, 503 otherwise, with a one-line JSON body).
+ * (200 when UP or DEGRADED, 503 when DOWN, with a one-line JSON body {@code {"status","detail"}}).
  */
 public final class MetricsEndpoint implements AutoCloseable {
   private final HttpServer server;
@@ -32,7 +32,7 @@ public final class MetricsEndpoint implements AutoCloseable {
     server.createContext("/health", ex -> {
       Health h = health.get();
       respond(ex, h.up() ? 200 : 503, "application/json",
-          "{\"status\":\"" + (h.up() ? "UP" : "DOWN") + "\",\"detail\":\"" + h.detail().replace("\"", "'") + "\"}");
+          "{\"status\":\"" + h.status() + "\",\"detail\":\"" + h.detail().replace("\"", "'") + "\"}");
     });
     server.setExecutor(Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "metrics-http");
@@ -75,14 +75,42 @@ public final class MetricsEndpoint implements AutoCloseable {
     ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
   }
 
-  /** A service's health as the endpoint reports it. */
-  public record Health(boolean up, String detail) {
+  /**
+   * A service's health as the endpoint reports it. {@code DEGRADED}: the service still does its job (so probes should
+   * keep routing to it, hence HTTP 200) but a dependency is away; the detail says which and since when.
+   */
+  public record Health(Status status, String detail) {
+    public enum Status { UP, DEGRADED, DOWN }
+
+    public Health {
+      java.util.Objects.requireNonNull(status, "status");
+      java.util.Objects.requireNonNull(detail, "detail");
+    }
+
+    /** UP when {@code up}, else DOWN (the two-state form services used before DEGRADED existed). */
+    public Health(boolean up, String detail) {
+      this(up ? Status.UP : Status.DOWN, detail);
+    }
+
+    /** True unless DOWN: the service answers (a degraded one too). */
+    public boolean up() {
+      return status != Status.DOWN;
+    }
+
+    public boolean degraded() {
+      return status == Status.DEGRADED;
+    }
+
     public static Health up(String detail) {
-      return new Health(true, detail);
+      return new Health(Status.UP, detail);
+    }
+
+    public static Health degraded(String detail) {
+      return new Health(Status.DEGRADED, detail);
     }
 
     public static Health down(String detail) {
-      return new Health(false, detail);
+      return new Health(Status.DOWN, detail);
     }
   }
 }
