@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -19,6 +20,11 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
@@ -36,6 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
+  private static final String CLIENT_LISTENER = "CLIENT";
 
   private final BrokerConfig config;
   private final int brokerPort;
@@ -71,11 +78,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("node.id", "1");
     props.put("controller.quorum.voters", "1@" + config.host() + ":" + controllerPort);
     props.put("controller.listener.names", CONTROLLER_LISTENER);
-    props.put("listeners", "PLAINTEXT://" + config.host() + ":" + brokerPort + "," + CONTROLLER_LISTENER + "://"
-        + config.host() + ":" + controllerPort);
-    props.put("advertised.listeners", "PLAINTEXT://" + config.host() + ":" + brokerPort);
-    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
-    props.put("inter.broker.listener.name", "PLAINTEXT");
+    if (config.secured()) {
+      putSecured(props, config.security(), config.host(), brokerPort, controllerPort);
+    } else {
+      props.put("listeners", "PLAINTEXT://" + config.host() + ":" + brokerPort + "," + CONTROLLER_LISTENER + "://"
+          + config.host() + ":" + controllerPort);
+      props.put("advertised.listeners", "PLAINTEXT://" + config.host() + ":" + brokerPort);
+      props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+      props.put("inter.broker.listener.name", "PLAINTEXT");
+    }
     props.put("log.dirs", dir.toString());
     // One node: internal topics cannot be replicated, or consumer groups and transactions never start.
     props.put("offsets.topic.replication.factor", "1");
@@ -92,7 +103,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.putAll(config.overrides());
 
     KafkaConfig kafkaConfig = KafkaConfig.fromProps(props, false);
-    formatIfNew(dir);
+    formatIfNew(dir, config.security());
     KafkaRaftServer server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
     long t0 = System.nanoTime();
     try {
@@ -113,12 +124,48 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return broker;
   }
 
-  private static void formatIfNew(Path dir) {
+  /**
+   * Client listener SASL_PLAINTEXT with SCRAM-SHA-512 (also the inter-broker listener: the node's own broker-side
+   * clients authenticate as the super user), controller listener SASL_PLAINTEXT with PLAIN and a static JAAS user (the
+   * same super user), {@code StandardAuthorizer}, and no access without an ACL.
+   */
+  private static void putSecured(Properties props, SaslScramSecurity sec, String host, int brokerPort,
+      int controllerPort) {
+    String scramLogin = SaslScramSecurity.jaasConfig(sec.adminUser(), sec.adminPassword());
+    props.put("listeners", CLIENT_LISTENER + "://" + host + ":" + brokerPort + "," + CONTROLLER_LISTENER + "://"
+        + host + ":" + controllerPort);
+    props.put("advertised.listeners", CLIENT_LISTENER + "://" + host + ":" + brokerPort);
+    props.put("listener.security.protocol.map",
+        CLIENT_LISTENER + ":SASL_PLAINTEXT," + CONTROLLER_LISTENER + ":SASL_PLAINTEXT");
+    props.put("inter.broker.listener.name", CLIENT_LISTENER);
+    props.put("sasl.enabled.mechanisms", SaslScramSecurity.MECHANISM);
+    props.put("sasl.mechanism.inter.broker.protocol", SaslScramSecurity.MECHANISM);
+    props.put("listener.name.client.sasl.enabled.mechanisms", SaslScramSecurity.MECHANISM);
+    props.put("listener.name.client.scram-sha-512.sasl.jaas.config", scramLogin);
+    props.put("sasl.mechanism.controller.protocol", "PLAIN");
+    props.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
+    props.put("listener.name.controller.plain.sasl.jaas.config",
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + sec.adminUser()
+            + "\" password=\"" + sec.adminPassword() + "\" user_" + sec.adminUser() + "=\"" + sec.adminPassword()
+            + "\";");
+    props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+    props.put("super.users", "User:" + sec.adminUser());
+    props.put("allow.everyone.if.no.acl.found", "false");
+  }
+
+  private static void formatIfNew(Path dir, SaslScramSecurity security) {
     if (Files.exists(dir.resolve("meta.properties"))) {
       return;
     }
     try {
-      new Formatter()
+      Formatter formatter = new Formatter();
+      if (security != null) {
+        // The super user must be able to authenticate before anyone could create it: write it into the bootstrap
+        // metadata, as kafka-storage format --add-scram does.
+        formatter.setScramArguments(List.of(SaslScramSecurity.MECHANISM + "=[name=" + security.adminUser()
+            + ",password=" + security.adminPassword() + "]"));
+      }
+      formatter
           .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
           .setNodeId(1)
           .setClusterId(Uuid.randomUuid().toString())
@@ -136,8 +183,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     Exception last = null;
     while (System.nanoTime() < deadline) {
-      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-          AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000))) {
+      Map<String, Object> props = adminClientConfig();
+      props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+      props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+      try (Admin admin = Admin.create(props)) {
         if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
           return;
         }
@@ -155,13 +204,98 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return config.host() + ":" + brokerPort;
   }
 
+  /**
+   * Settings for an admin client of this broker: bootstrap servers, plus the super user's SASL settings when the
+   * broker is secured. A new mutable map on each call.
+   */
+  public Map<String, Object> adminClientConfig() {
+    Map<String, Object> props = new HashMap<>();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    if (config.secured()) {
+      props.putAll(config.security().adminClientConfig());
+    }
+    return props;
+  }
+
+  /**
+   * Creates (or resets the password of) a SCRAM-SHA-512 user and waits until this broker knows it, so a client may
+   * authenticate with it as soon as this returns. Secured brokers only.
+   */
+  public void createScramUser(String user, String password) {
+    requireSecured("a SCRAM user");
+    try (Admin admin = Admin.create(adminClientConfig())) {
+      admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+          new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password))).all().get(30, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        try {
+          if (!admin.describeUserScramCredentials(List.of(user)).description(user).get(5, TimeUnit.SECONDS)
+              .credentialInfos().isEmpty()) {
+            return;
+          }
+        } catch (ExecutionException e) {
+          if (System.nanoTime() > deadline) {
+            throw e;
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("SCRAM user " + user + " not visible 30 s after creating it");
+        }
+        sleep(50);
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create SCRAM user " + user + ": " + e.getCause().getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating SCRAM user " + user, e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("timed out creating SCRAM user " + user + " on " + bootstrapServers(), e);
+    }
+  }
+
+  /**
+   * Adds ACLs and waits until this broker's authorizer enforces them (ACLs travel through the metadata log, so a
+   * request right after {@code createAcls} returns could otherwise still be judged without them). Secured brokers only.
+   */
+  public void createAcls(Collection<AclBinding> acls) {
+    requireSecured("ACLs");
+    try (Admin admin = Admin.create(adminClientConfig())) {
+      admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!admin.describeAcls(AclBindingFilter.ANY).values().get(10, TimeUnit.SECONDS).containsAll(acls)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("ACLs not enforced 30 s after creating them: " + acls);
+        }
+        sleep(50);
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create ACLs " + acls + ": " + e.getCause().getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating ACLs", e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("timed out creating ACLs on " + bootstrapServers(), e);
+    }
+  }
+
+  private void requireSecured(String what) {
+    if (!config.secured()) {
+      throw new IllegalStateException(what + " needs a secured broker (BrokerConfig.withSecurity); this one runs "
+          + "PLAINTEXT without an authorizer");
+    }
+  }
+
+  public boolean secured() {
+    return config.secured();
+  }
+
   public Path logDir() {
     return config.logDir();
   }
 
   /** Creates the topics that do not exist yet; existing ones are left as they are. */
   public void createTopics(Collection<NewTopic> topics) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+    try (Admin admin = Admin.create(adminClientConfig())) {
       for (NewTopic topic : topics) {
         try {
           admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
