@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         BenchScorerCommand.class,
         QualityTableCommand.class,
         EncoderBenchCommand.class,
+        BenchSoakCommand.class,
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec

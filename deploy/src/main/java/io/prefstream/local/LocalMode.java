@@ -197,6 +197,21 @@ public final class LocalMode implements AutoCloseable {
     return Map.of("ingest", ingestMetrics.port(), "learner", learnerMetrics.port(), "scorer", scorerMetrics.port());
   }
 
+  public String bootstrapServers() {
+    return broker.bootstrapServers();
+  }
+
+  /** The demo traffic, or {@code null} without {@code --demo}. */
+  public DemoDriver demo() {
+    return demo;
+  }
+
+  /** The registries behind the ingest, learner and scorer metrics endpoints (what {@code /metrics} exports). */
+  public Map<String, io.micrometer.core.instrument.MeterRegistry> registries() {
+    return Map.of("ingest", ingestMetrics.registry(), "learner", learnerMetrics.registry(),
+        "scorer", scorerMetrics.registry());
+  }
+
   public int scorerHttpPort() {
     return scorer.httpPort();
   }

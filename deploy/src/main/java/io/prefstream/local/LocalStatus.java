@@ -9,12 +9,6 @@ import java.util.TreeMap;
 
 /** Turns the services' meters and the demo's measurements into the status board's lines and the run summary. */
 final class LocalStatus {
-  static final String INGEST_EVENTS_IN = "prefstream.ingest.events.in";
-  static final String INGEST_BATCHES_OUT = "prefstream.ingest.batches.out";
-  static final String LEARNER_EVENTS_LEARNED = "prefstream.learner.events.learned";
-  static final String LEARNER_CHECKPOINTS = "prefstream.learner.checkpoints.published";
-  static final String LEARNER_PROGRESSIVE_ACCURACY = "prefstream.learner.progressive.accuracy.overall";
-  static final String SCORER_SWAPS = "prefstream.scorer.swaps";
 
   private final MeterReadings ingest;
   private final MeterReadings learner;
@@ -31,7 +25,7 @@ final class LocalStatus {
   }
 
   List<String> lines() {
-    double eventsIn = ingest.counterSum(INGEST_EVENTS_IN);
+    double eventsIn = ingest.counterSum(PipelineMeters.INGEST_EVENTS_IN);
     long now = System.nanoTime();
     double rate = (eventsIn - lastEventsIn) / Math.max(1e-3, (now - lastAtNanos) / 1e9);
     lastEventsIn = eventsIn;
@@ -39,10 +33,10 @@ final class LocalStatus {
     List<String> lines = new ArrayList<>();
     lines.add(String.format(Locale.ROOT,
         "events in %,10.0f (%6.0f/s) | batches %,8.0f | learned %,10.0f | checkpoints %,8.0f | hot-swaps %,8.0f",
-        eventsIn, rate, ingest.counterSum(INGEST_BATCHES_OUT), learner.counterSum(LEARNER_EVENTS_LEARNED),
-        learner.counterSum(LEARNER_CHECKPOINTS), scorer.counterSum(SCORER_SWAPS)));
+        eventsIn, rate, ingest.counterSum(PipelineMeters.INGEST_BATCHES_OUT), learner.counterSum(PipelineMeters.LEARNER_EVENTS_LEARNED),
+        learner.counterSum(PipelineMeters.LEARNER_CHECKPOINTS), scorer.counterSum(PipelineMeters.SCORER_SWAPS)));
     lines.add(String.format(Locale.ROOT, "progressive accuracy (learner, recent) %s",
-        percent(learner.gauge(LEARNER_PROGRESSIVE_ACCURACY))));
+        percent(learner.gauge(PipelineMeters.LEARNER_PROGRESSIVE_ACCURACY))));
     if (demo != null) {
       StringBuilder sb = new StringBuilder("right top answer: generic model ")
           .append(percent(demo.genericTopAccuracy())).append(" | customized");
@@ -60,10 +54,10 @@ final class LocalStatus {
   LocalSummary summary() {
     Map<String, Double> byStyle = demo == null ? Map.of() : new TreeMap<>(demo.topAccuracyByStyle());
     return new LocalSummary(
-        (long) ingest.counterSum(INGEST_EVENTS_IN),
-        (long) learner.counterSum(LEARNER_CHECKPOINTS),
-        (long) scorer.counterSum(SCORER_SWAPS),
-        learner.gauge(LEARNER_PROGRESSIVE_ACCURACY),
+        (long) ingest.counterSum(PipelineMeters.INGEST_EVENTS_IN),
+        (long) learner.counterSum(PipelineMeters.LEARNER_CHECKPOINTS),
+        (long) scorer.counterSum(PipelineMeters.SCORER_SWAPS),
+        learner.gauge(PipelineMeters.LEARNER_PROGRESSIVE_ACCURACY),
         demo == null ? Double.NaN : demo.genericTopAccuracy(),
         byStyle,
         demo == null ? Double.NaN : demo.freshness().quantileMs(0.50),

@@ -10,15 +10,15 @@ import io.micrometer.core.instrument.MeterRegistry;
  * Reads the services' own Micrometer meters for the status board and the run summary, so what local mode reports is
  * exactly what {@code /metrics} exports.
  */
-final class MeterReadings {
+public final class MeterReadings {
   private final MeterRegistry registry;
 
-  MeterReadings(MeterRegistry registry) {
+  public MeterReadings(MeterRegistry registry) {
     this.registry = registry;
   }
 
   /** The sum of every counter named {@code name}, over all tag values; 0 when none is registered yet. */
-  double counterSum(String name) {
+  public double counterSum(String name) {
     double sum = 0;
     for (Meter m : registry.find(name).meters()) {
       if (m instanceof Counter c) {
@@ -31,7 +31,7 @@ final class MeterReadings {
   }
 
   /** The gauge named {@code name} with no tag filter (the first one found), or NaN when none is registered. */
-  double gauge(String name, String... tags) {
+  public double gauge(String name, String... tags) {
     Gauge g = registry.find(name).tags(tags).gauge();
     return g == null ? Double.NaN : g.value();
   }

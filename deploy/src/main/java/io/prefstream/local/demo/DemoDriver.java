@@ -33,6 +33,7 @@ public final class DemoDriver implements AutoCloseable {
   private final AtomicLong eventsSent = new AtomicLong();
   private final AtomicLong sendErrors = new AtomicLong();
   private final AtomicLong scoreErrors = new AtomicLong();
+  private final LatencyWindow scoreLatencies = new LatencyWindow(100_000);
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running = true;
 
@@ -103,7 +104,9 @@ public final class DemoDriver implements AutoCloseable {
       Collections.shuffle(order, random);
       List<String> candidates = order.stream().map(q.responses()::get).toList();
       try {
+        long sentAt = System.nanoTime();
         ScoreReply mine = scorer.score(new ScoreRequest("demo-" + (requestNo++), user, domain, q.prompt(), candidates));
+        scoreLatencies.record(System.nanoTime() - sentAt);
         ScoreReply generic = scorer.score(
             new ScoreRequest("demo-" + (requestNo++), GENERIC_PROBE_USER, domain, q.prompt(), candidates));
         if (mine.error() == null && generic.error() == null) {
@@ -169,6 +172,11 @@ public final class DemoDriver implements AutoCloseable {
 
   public long scoredSamples() {
     return stats.samples(System.currentTimeMillis());
+  }
+
+  /** The customized scoring requests' round-trip times over HTTP (the generic probes are not recorded). */
+  public LatencyWindow scoreLatencies() {
+    return scoreLatencies;
   }
 
   public FreshnessProbe freshness() {
