@@ -1,12 +1,17 @@
 package io.prefstream.scorer;
 
+import io.prefstream.protocol.checkpoint.CheckpointVerifier;
+import io.prefstream.protocol.checkpoint.SigningKey;
 import io.prefstream.protocol.score.ScoreRequestParser;
 import io.prefstream.protocol.topic.Topics;
 import io.prefstream.runtime.config.ConfigException;
 import io.prefstream.runtime.config.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -27,15 +32,19 @@ import java.util.TreeSet;
  * @param groupId consumer group for {@code score-requests} (global view: instances share the load through it)
  * @param dataDir where the service may keep local files (the scorer keeps nothing durable; its state is the topic)
  * @param kafkaClient extra Kafka client settings (security etc.), applied to every client
+ * @param checkpointKeys trusted checkpoint signing keys ({@code checkpoint.signing.key}, and the previous one while
+ *     keys rotate); empty: signatures are not checked; else every {@code models} record must be signed by one of them
  */
 public record ScorerConfig(
     String bootstrapServers, Topics topics, String encoderSpec, int encoderCacheEntries, String httpHost,
     int httpPort, int httpThreads, int maxBodyBytes, int maxCandidates, String httpToken, boolean globalView,
     Set<Integer> partitions, boolean kafkaRequests, String groupId, Path dataDir, Map<String, Object> kafkaClient,
-    Duration closeTimeout) {
+    Duration closeTimeout, List<SigningKey> checkpointKeys) {
 
   public static final String DEFAULT_ENCODER = "all-minilm-l6-v2-q";
   public static final int DEFAULT_HTTP_PORT = 8080;
+  /** Prefix of the checkpoint signature keys, shared with the learner. */
+  public static final String SIGNING_PREFIX = "checkpoint.signing.";
 
   public ScorerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -74,13 +83,17 @@ public record ScorerConfig(
       }
     }
     kafkaClient = Map.copyOf(kafkaClient);
+    checkpointKeys = List.copyOf(checkpointKeys);
+    if (!checkpointKeys.isEmpty()) {
+      new CheckpointVerifier(checkpointKeys); // rejects two different keys under one id now, not at start()
+    }
   }
 
   /** Global view, MiniLM (quantised) encoder, HTTP on 8080, Kafka requests on. */
   public static ScorerConfig defaults(String bootstrapServers) {
     return new ScorerConfig(bootstrapServers, Topics.defaults(), DEFAULT_ENCODER, 200_000, "0.0.0.0",
         DEFAULT_HTTP_PORT, 8, 1024 * 1024, ScoreRequestParser.MAX_CANDIDATES, null, true, Set.of(), true,
-        "prefstream-scorer", Path.of("data", "scorer"), Map.of(), Duration.ofSeconds(10));
+        "prefstream-scorer", Path.of("data", "scorer"), Map.of(), Duration.ofSeconds(10), List.of());
   }
 
   /**
@@ -89,7 +102,9 @@ public record ScorerConfig(
    * {@code scorer.http.port} (8080), {@code scorer.http.threads} (8), {@code scorer.http.max.body.bytes} (1048576),
    * {@code scorer.max.candidates} (64), {@code scorer.http.token} (none), {@code scorer.view} (global|partitioned),
    * {@code scorer.partitions} (comma list), {@code scorer.kafka.requests} (true), {@code scorer.group.id}
-   * (prefstream-scorer), {@code data.dir} (data), {@code scorer.close.timeout} (10s), {@code kafka.*}.
+   * (prefstream-scorer), {@code data.dir} (data), {@code scorer.close.timeout} (10s), {@code kafka.*},
+   * {@code checkpoint.signing.key}/{@code .key.file}/{@code .key.id} and {@code checkpoint.signing.previous.*}
+   * (none: signatures not checked).
    */
   public static ScorerConfig from(Settings s) {
     String view = s.string("scorer.view", "global").trim();
@@ -130,7 +145,8 @@ public record ScorerConfig(
           s.string("scorer.group.id", "prefstream-scorer"),
           Path.of(s.string("data.dir", "data")).resolve("scorer"),
           kafka,
-          s.duration("scorer.close.timeout", Duration.ofSeconds(10)));
+          s.duration("scorer.close.timeout", Duration.ofSeconds(10)),
+          checkpointKeys(s));
     } catch (IllegalArgumentException e) {
       if (e instanceof ConfigException) {
         throw e;
@@ -142,50 +158,88 @@ public record ScorerConfig(
   public ScorerConfig withHttpPort(int port) {
     return new ScorerConfig(bootstrapServers, topics, encoderSpec, encoderCacheEntries, httpHost, port, httpThreads,
         maxBodyBytes, maxCandidates, httpToken, globalView, partitions, kafkaRequests, groupId, dataDir, kafkaClient,
-        closeTimeout);
+        closeTimeout, checkpointKeys);
   }
 
   public ScorerConfig withEncoder(String spec) {
     return new ScorerConfig(bootstrapServers, topics, spec, encoderCacheEntries, httpHost, httpPort, httpThreads,
         maxBodyBytes, maxCandidates, httpToken, globalView, partitions, kafkaRequests, groupId, dataDir, kafkaClient,
-        closeTimeout);
+        closeTimeout, checkpointKeys);
   }
 
   public ScorerConfig withEncoderCacheEntries(int entries) {
     return new ScorerConfig(bootstrapServers, topics, encoderSpec, entries, httpHost, httpPort, httpThreads,
         maxBodyBytes, maxCandidates, httpToken, globalView, partitions, kafkaRequests, groupId, dataDir, kafkaClient,
-        closeTimeout);
+        closeTimeout, checkpointKeys);
   }
 
   public ScorerConfig withTopics(Topics newTopics) {
     return new ScorerConfig(bootstrapServers, newTopics, encoderSpec, encoderCacheEntries, httpHost, httpPort,
         httpThreads, maxBodyBytes, maxCandidates, httpToken, globalView, partitions, kafkaRequests, groupId, dataDir,
-        kafkaClient, closeTimeout);
+        kafkaClient, closeTimeout, checkpointKeys);
   }
 
   public ScorerConfig withHttpToken(String token) {
     return new ScorerConfig(bootstrapServers, topics, encoderSpec, encoderCacheEntries, httpHost, httpPort,
         httpThreads, maxBodyBytes, maxCandidates, token, globalView, partitions, kafkaRequests, groupId, dataDir,
-        kafkaClient, closeTimeout);
+        kafkaClient, closeTimeout, checkpointKeys);
   }
 
   /** Holds only the models of {@code owned} partitions and serves only their score requests. */
   public ScorerConfig withPartitionedView(Set<Integer> owned) {
     return new ScorerConfig(bootstrapServers, topics, encoderSpec, encoderCacheEntries, httpHost, httpPort,
         httpThreads, maxBodyBytes, maxCandidates, httpToken, false, owned, kafkaRequests, groupId, dataDir,
-        kafkaClient, closeTimeout);
+        kafkaClient, closeTimeout, checkpointKeys);
   }
 
   public ScorerConfig withKafkaRequests(boolean enabled, String group) {
     return new ScorerConfig(bootstrapServers, topics, encoderSpec, encoderCacheEntries, httpHost, httpPort,
         httpThreads, maxBodyBytes, maxCandidates, httpToken, globalView, partitions, enabled, group, dataDir,
-        kafkaClient, closeTimeout);
+        kafkaClient, closeTimeout, checkpointKeys);
   }
 
   public ScorerConfig withDataDir(Path dir) {
     return new ScorerConfig(bootstrapServers, topics, encoderSpec, encoderCacheEntries, httpHost, httpPort,
         httpThreads, maxBodyBytes, maxCandidates, httpToken, globalView, partitions, kafkaRequests, groupId, dir,
-        kafkaClient, closeTimeout);
+        kafkaClient, closeTimeout, checkpointKeys);
+  }
+
+  /** Trusts exactly these checkpoint signing keys (empty: no signature check). */
+  public ScorerConfig withCheckpointKeys(List<SigningKey> keys) {
+    return new ScorerConfig(bootstrapServers, topics, encoderSpec, encoderCacheEntries, httpHost, httpPort,
+        httpThreads, maxBodyBytes, maxCandidates, httpToken, globalView, partitions, kafkaRequests, groupId, dataDir,
+        kafkaClient, closeTimeout, keys);
+  }
+
+  /** The verifier of {@code models} records, or null when no signing key is configured. */
+  public CheckpointVerifier checkpointVerifier() {
+    return checkpointKeys.isEmpty() ? null : new CheckpointVerifier(checkpointKeys);
+  }
+
+  /**
+   * {@code checkpoint.signing.key} / {@code .key.file} / {@code .key.id}, plus {@code checkpoint.signing.previous.key}
+   * / {@code .key.file} / {@code .key.id} (still trusted while the learners move to the new key).
+   */
+  static List<SigningKey> checkpointKeys(Settings s) {
+    List<SigningKey> keys = new ArrayList<>();
+    try {
+      SigningKey.fromConfig(s.asMap(), SIGNING_PREFIX).ifPresent(keys::add);
+      Optional<SigningKey> previous = SigningKey.fromConfig(s.asMap(), SIGNING_PREFIX + "previous.");
+      if (previous.isPresent() && keys.isEmpty()) {
+        throw new ConfigException(SIGNING_PREFIX + "previous.key", "(set)",
+            "only together with " + SIGNING_PREFIX + "key (the current key)");
+      }
+      previous.ifPresent(keys::add);
+      if (keys.size() == 2 && keys.get(0).id().equals(keys.get(1).id())) {
+        throw new ConfigException(SIGNING_PREFIX + "previous.key.id", keys.get(1).id(),
+            "an id other than " + SIGNING_PREFIX + "key.id's");
+      }
+    } catch (ConfigException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(SIGNING_PREFIX + "*", "(secret, not shown)", e.getMessage());
+    }
+    return keys;
   }
 
   /** Settings for every Kafka client: bootstrap servers plus {@code kafka.*}. */

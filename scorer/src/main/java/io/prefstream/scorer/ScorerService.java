@@ -61,7 +61,7 @@ public final class ScorerService implements AutoCloseable {
       this.encoder = raw;
     }
     PairFeaturizer featurizer = new PairFeaturizer(encoder);
-    this.models = new ModelRegistry(encoder.id(), featurizer.dimension());
+    this.models = new ModelRegistry(encoder.id(), featurizer.dimension(), config.checkpointVerifier());
     this.metrics = new ScorerMetrics(meterRegistry, models, cache);
   }
 

@@ -75,7 +75,7 @@ public final class ModelsFollower implements AutoCloseable {
       log.info("following {} partitions {} from the beginning", topic, partitions);
       while (running) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          registry.apply(r.key(), r.value());
+          registry.apply(r.key(), r.value(), r.headers());
         }
         if (caughtUp.getCount() > 0) {
           end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());

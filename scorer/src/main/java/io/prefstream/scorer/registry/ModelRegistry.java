@@ -6,6 +6,7 @@ import io.prefstream.model.checkpoint.IncompatibleCheckpointException;
 import io.prefstream.model.reward.BaseModel;
 import io.prefstream.model.reward.IndividualModel;
 import io.prefstream.model.reward.ModelCheckpoint;
+import io.prefstream.protocol.checkpoint.CheckpointVerifier;
 import io.prefstream.protocol.topic.ModelKey;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -15,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,8 @@ public final class ModelRegistry {
 
   private final String encoderId;
   private final int featureDim;
+  /** Null: signatures are not checked (only the CRC is). */
+  private final CheckpointVerifier verifier;
   private volatile ServingState current;
   /** Customized models built on bases not loaded yet, by base version. Writer thread only. */
   private final Map<Long, ConcurrentHashMap<String, LoadedIndividual>> pending = new HashMap<>();
@@ -47,8 +51,17 @@ public final class ModelRegistry {
    * @param featureDim the featurizer's dimension: checkpoints of another size are refused
    */
   public ModelRegistry(String encoderId, int featureDim) {
+    this(encoderId, featureDim, null);
+  }
+
+  /**
+   * @param verifierOrNull when set, every record (checkpoints and tombstones) must carry a signature it accepts;
+   *     others are refused ({@link RefusalReason#UNSIGNED}, {@link RefusalReason#BAD_SIGNATURE})
+   */
+  public ModelRegistry(String encoderId, int featureDim, CheckpointVerifier verifierOrNull) {
     this.encoderId = encoderId;
     this.featureDim = featureDim;
+    this.verifier = verifierOrNull;
     for (RefusalReason r : RefusalReason.values()) {
       refused.put(r, new AtomicLong());
     }
@@ -63,18 +76,41 @@ public final class ModelRegistry {
     return baseLoaded.await(timeout, unit);
   }
 
+  /** {@link #apply(byte[], byte[], Headers)} of a record without headers (unsigned). */
+  public ApplyOutcome apply(byte[] key, byte[] value) {
+    return apply(key, value, null);
+  }
+
   /**
    * Applies one record of the models topic. Never throws for bad data: a record that cannot be used is refused,
    * counted and logged, and what served before keeps serving.
    *
    * @param value null is a tombstone (the user's model was deleted)
+   * @param headers the record's headers (its signature, when signatures are required); null = none
    */
-  public synchronized ApplyOutcome apply(byte[] key, byte[] value) {
+  public synchronized ApplyOutcome apply(byte[] key, byte[] value, Headers headers) {
     ModelKey modelKey;
     try {
       modelKey = ModelKey.decode(key);
     } catch (IllegalArgumentException e) {
       return refuse(RefusalReason.BAD_KEY, "record key", e.getMessage());
+    }
+    if (verifier != null) {
+      // Before decoding: an unsigned record is not looked at further, and a forged tombstone deletes nothing.
+      switch (verifier.verify(key, value, headers)) {
+        case VALID -> { }
+        case UNSIGNED -> {
+          return refuse(RefusalReason.UNSIGNED, modelKey.encode(), (value == null ? "a tombstone" : "a checkpoint")
+              + " without a signature; this scorer requires one by a key in " + verifier.keyIds());
+        }
+        case UNKNOWN_KEY -> {
+          return refuse(RefusalReason.BAD_SIGNATURE, modelKey.encode(), "signed with a key id not in "
+              + verifier.keyIds());
+        }
+        case BAD_SIGNATURE -> {
+          return refuse(RefusalReason.BAD_SIGNATURE, modelKey.encode(), "the signature does not match the record");
+        }
+      }
     }
     if (value == null) {
       return delete(modelKey);
@@ -248,5 +284,10 @@ public final class ModelRegistry {
 
   public int featureDim() {
     return featureDim;
+  }
+
+  /** Whether records must be signed. */
+  public boolean verifiesSignatures() {
+    return verifier != null;
   }
 }

@@ -9,7 +9,11 @@ public enum RefusalReason {
   /** A base trained on another text encoder than the one this scorer runs. */
   ENCODER_MISMATCH("encoder_mismatch"),
   /** The record key is not a model key, or names another model than the checkpoint holds. */
-  BAD_KEY("bad_key");
+  BAD_KEY("bad_key"),
+  /** Signatures are required (a signing key is configured) and the record carries none. */
+  UNSIGNED("unsigned"),
+  /** The record's signature does not verify, or names a key this scorer does not trust. */
+  BAD_SIGNATURE("bad_signature");
 
   private final String tag;
 
