@@ -1,5 +1,7 @@
 package io.prefstream.learner;
 
+import io.prefstream.protocol.checkpoint.CheckpointSigner;
+import io.prefstream.protocol.checkpoint.SigningKey;
 import io.prefstream.protocol.topic.Topics;
 import io.prefstream.runtime.config.ConfigException;
 import io.prefstream.runtime.config.Settings;
@@ -29,6 +31,8 @@ import java.util.stream.Stream;
  * @param blockRecords batch records per offset block; a trainer call never spans blocks, so results do not depend on
  *     poll boundaries (see {@code BlockBuffer})
  * @param kafka extra client settings ({@code kafka.*}, e.g. security), applied to every client
+ * @param checkpointSigningKey when set ({@code checkpoint.signing.key}), every record the learner writes to
+ *     {@code models} (base, checkpoints, tombstones) carries an HMAC signature by it; null: unsigned
  */
 public record LearnerConfig(
     String bootstrapServers,
@@ -45,9 +49,12 @@ public record LearnerConfig(
     int maxPollRecords,
     int blockRecords,
     Duration transactionTimeout,
-    Map<String, Object> kafka) {
+    Map<String, Object> kafka,
+    SigningKey checkpointSigningKey) {
 
   public static final String DEFAULT_ENCODER = "all-minilm-l6-v2-q";
+  /** Prefix of the checkpoint signing key settings, shared with the scorer. */
+  public static final String SIGNING_PREFIX = "checkpoint.signing.";
 
   public LearnerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -89,41 +96,43 @@ public record LearnerConfig(
   public static LearnerConfig defaults(String bootstrapServers, Path dataDir) {
     return new LearnerConfig(bootstrapServers, Topics.defaults(), "local", Topics.DEFAULT_PREFIX + "learner",
         dataDir, DEFAULT_ENCODER, 200_000, null, defaultBaseData(), LearningConfig.defaults(),
-        Duration.ofMillis(200), 500, 256, Duration.ofSeconds(30), Map.of());
+        Duration.ofMillis(200), 500, 256, Duration.ofSeconds(30), Map.of(), null);
   }
 
   public LearnerConfig withTopics(Topics newTopics) {
     return new LearnerConfig(bootstrapServers, newTopics, instanceId, newTopics.prefix() + "learner", dataDir,
         encoderSpec, encoderCacheEntries, baseDir, baseData, training, pollTimeout, maxPollRecords, blockRecords,
-        transactionTimeout, kafka);
+        transactionTimeout, kafka, checkpointSigningKey);
   }
 
   public LearnerConfig withInstanceId(String id) {
     return new LearnerConfig(bootstrapServers, topics, id, groupId, dataDir, encoderSpec, encoderCacheEntries,
-        baseDir, baseData, training, pollTimeout, maxPollRecords, blockRecords, transactionTimeout, kafka);
+        baseDir, baseData, training, pollTimeout, maxPollRecords, blockRecords, transactionTimeout, kafka,
+        checkpointSigningKey);
   }
 
   public LearnerConfig withEncoder(String spec) {
     return new LearnerConfig(bootstrapServers, topics, instanceId, groupId, dataDir, spec, encoderCacheEntries,
-        baseDir, baseData, training, pollTimeout, maxPollRecords, blockRecords, transactionTimeout, kafka);
+        baseDir, baseData, training, pollTimeout, maxPollRecords, blockRecords, transactionTimeout, kafka,
+        checkpointSigningKey);
   }
 
   public LearnerConfig withBase(Path newBaseDir, List<Path> newBaseData) {
     return new LearnerConfig(bootstrapServers, topics, instanceId, groupId, dataDir, encoderSpec,
         encoderCacheEntries, newBaseDir, newBaseData, training, pollTimeout, maxPollRecords, blockRecords, transactionTimeout,
-        kafka);
+        kafka, checkpointSigningKey);
   }
 
   public LearnerConfig withTraining(LearningConfig newTraining) {
     return new LearnerConfig(bootstrapServers, topics, instanceId, groupId, dataDir, encoderSpec,
         encoderCacheEntries, baseDir, baseData, newTraining, pollTimeout, maxPollRecords, blockRecords, transactionTimeout,
-        kafka);
+        kafka, checkpointSigningKey);
   }
 
   public LearnerConfig withBlocks(int newBlockRecords, int newMaxPollRecords) {
     return new LearnerConfig(bootstrapServers, topics, instanceId, groupId, dataDir, encoderSpec,
         encoderCacheEntries, baseDir, baseData, training, pollTimeout, newMaxPollRecords, newBlockRecords,
-        transactionTimeout, kafka);
+        transactionTimeout, kafka, checkpointSigningKey);
   }
 
   /**
@@ -153,7 +162,28 @@ public record LearnerConfig(
         s.integer("learner.max.poll.records", 500, 1, 100_000),
         s.integer("learner.block.records", 256, 1, 100_000),
         s.duration("learner.transaction.timeout", Duration.ofSeconds(30)),
-        kafka);
+        kafka,
+        signingKey(s));
+  }
+
+  /** Signs with this key from now on (null: stop signing). */
+  public LearnerConfig withCheckpointSigningKey(SigningKey key) {
+    return new LearnerConfig(bootstrapServers, topics, instanceId, groupId, dataDir, encoderSpec, encoderCacheEntries,
+        baseDir, baseData, training, pollTimeout, maxPollRecords, blockRecords, transactionTimeout, kafka, key);
+  }
+
+  /** The signer of {@code models} records, or null when no key is configured. */
+  public CheckpointSigner checkpointSigner() {
+    return checkpointSigningKey == null ? null : new CheckpointSigner(checkpointSigningKey);
+  }
+
+  /** {@code checkpoint.signing.key} (base64) or {@code checkpoint.signing.key.file}, and {@code .key.id}. */
+  private static SigningKey signingKey(Settings s) {
+    try {
+      return SigningKey.fromConfig(s.asMap(), SIGNING_PREFIX).orElse(null);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(SIGNING_PREFIX + "*", "(secret, not shown)", e.getMessage());
+    }
   }
 
   private static List<Path> parsePaths(String text) {

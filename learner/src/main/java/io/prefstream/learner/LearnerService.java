@@ -9,6 +9,7 @@ import io.prefstream.learner.state.KeyState;
 import io.prefstream.learner.state.KeyStateCodec;
 import io.prefstream.learner.train.BatchLearner;
 import io.prefstream.learner.train.EnrichmentPool;
+import io.prefstream.model.checkpoint.CheckpointCodec;
 import io.prefstream.model.encoder.CachingEncoder;
 import io.prefstream.model.encoder.Encoders;
 import io.prefstream.model.encoder.TextEncoder;
@@ -18,6 +19,7 @@ import io.prefstream.model.train.BatchedIndividualTrainer;
 import io.prefstream.protocol.batch.MalformedBatchException;
 import io.prefstream.protocol.batch.TrainingBatch;
 import io.prefstream.protocol.batch.TrainingBatchCodec;
+import io.prefstream.protocol.checkpoint.CheckpointSigner;
 import io.prefstream.protocol.topic.DeadLetterHeaders;
 import io.prefstream.protocol.topic.ModelKey;
 import io.prefstream.protocol.topic.UserPartitioning;
@@ -83,6 +85,8 @@ public final class LearnerService implements AutoCloseable {
   private final LearnerConfig config;
   private final MeterRegistry registry;
   private final LearnerMetrics metrics;
+  /** Signs every models record; null when no checkpoint signing key is configured. */
+  private final CheckpointSigner signer;
   private final Map<ModelKey, KeyStats> stats = new ConcurrentHashMap<>();
   private final Map<Integer, Map<ModelKey, KeyState>> stateByPartition = new HashMap<>();
 
@@ -107,6 +111,7 @@ public final class LearnerService implements AutoCloseable {
     this.config = config;
     this.registry = registry;
     this.metrics = new LearnerMetrics(registry);
+    this.signer = config.checkpointSigner();
   }
 
   /**
@@ -144,7 +149,10 @@ public final class LearnerService implements AutoCloseable {
         base = BaseBootstrap.obtain(config.baseDir(), config.baseData(), featurizer,
             config.training().trainer().marginScale(), System.currentTimeMillis());
         producer.beginTransaction();
-        BaseBootstrap.publish(producer, config.topics().models(), partitions, base);
+        byte[] baseBytes = CheckpointCodec.encode(base); // to every partition, signed like every models record
+        for (int p = 0; p < partitions; p++) {
+          producer.send(modelsRecord(p, ModelKey.BASE.bytes(), baseBytes));
+        }
         producer.commitTransaction();
         log.info("published base model v{} to all {} partitions of {}", base.version(), partitions,
             config.topics().models());
@@ -298,8 +306,7 @@ public final class LearnerService implements AutoCloseable {
         key -> states.computeIfAbsent(key, k -> KeyState.fresh(k.userId(), k.domain(), dim, window)),
         System.currentTimeMillis());
     for (Map.Entry<ModelKey, BatchLearner.Published> e : o.published.entrySet()) {
-      ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(config.topics().models(), partition,
-          e.getKey().bytes(), e.getValue().bytes());
+      ProducerRecord<byte[], byte[]> rec = modelsRecord(partition, e.getKey().bytes(), e.getValue().bytes());
       rec.headers().add(new RecordHeader(NEWEST_EVENT_HEADER,
           Long.toString(e.getValue().model().newestEventTimeMs()).getBytes(StandardCharsets.UTF_8)));
       producer.send(rec);
@@ -316,13 +323,22 @@ public final class LearnerService implements AutoCloseable {
     List<ModelKey> keys = states.keySet().stream().filter(k -> userId.equals(k.userId()))
         .sorted((a, b) -> a.encode().compareTo(b.encode())).collect(Collectors.toList());
     for (ModelKey k : keys) {
-      producer.send(new ProducerRecord<>(config.topics().models(), partition, k.bytes(), null));
+      producer.send(modelsRecord(partition, k.bytes(), null));
       producer.send(new ProducerRecord<>(config.stateTopic(), partition, k.bytes(), null));
       states.remove(k);
       tally.touched.remove(k);
       tally.forgotten.add(k);
     }
     log.info("forgot user '{}': {} model(s) removed", userId, keys.size());
+  }
+
+  /** A record for {@code models}, signed when a checkpoint signing key is configured ({@code value} null: tombstone). */
+  private ProducerRecord<byte[], byte[]> modelsRecord(int partition, byte[] key, byte[] value) {
+    ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(config.topics().models(), partition, key, value);
+    if (signer != null) {
+      signer.sign(rec.headers(), key, value);
+    }
+    return rec;
   }
 
   private void deadLetter(ConsumerRecord<byte[], byte[]> r, String reason) {
