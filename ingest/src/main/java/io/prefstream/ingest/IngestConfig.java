@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param createTopics create missing topics on start
  * @param streamThreads Kafka Streams threads in this instance
  * @param commitInterval how often transactions commit; lower is fresher, higher is faster
+ * @param userRateLimit per-user token bucket between dedupe and batching (events over it go to the dead-letter topic)
  * @param cacheMaxBytes Kafka Streams record cache, which absorbs pending-batch writes that are deleted again
  *     before the next commit
  * @param instanceId names this instance in client ids (pod name in a cluster)
@@ -42,6 +43,7 @@ public record IngestConfig(
     int earlyEmitEvents,
     int batchMaxBytes,
     Duration dedupeRetention,
+    UserRateLimit userRateLimit,
     int partitions,
     int dlqPartitions,
     short replicationFactor,
@@ -68,6 +70,7 @@ public record IngestConfig(
     Objects.requireNonNull(applicationId, "applicationId");
     Objects.requireNonNull(window, "window");
     Objects.requireNonNull(dedupeRetention, "dedupeRetention");
+    Objects.requireNonNull(userRateLimit, "userRateLimit");
     Objects.requireNonNull(commitInterval, "commitInterval");
     if (bootstrapServers.isBlank()) {
       throw new ConfigException("bootstrap.servers", bootstrapServers, "host:port[,host:port...]");
@@ -110,7 +113,7 @@ public record IngestConfig(
   public static IngestConfig defaults(String bootstrapServers, Path dataDir) {
     Topics topics = Topics.defaults();
     return new IngestConfig(bootstrapServers, dataDir, topics, defaultApplicationId(topics), DEFAULT_WINDOW,
-        DEFAULT_EARLY_EMIT_EVENTS, DEFAULT_BATCH_MAX_BYTES, DEFAULT_DEDUPE_RETENTION, DEFAULT_PARTITIONS,
+        DEFAULT_EARLY_EMIT_EVENTS, DEFAULT_BATCH_MAX_BYTES, DEFAULT_DEDUPE_RETENTION, UserRateLimit.DEFAULT, DEFAULT_PARTITIONS,
         DEFAULT_DLQ_PARTITIONS, (short) -1, true, 1, DEFAULT_COMMIT_INTERVAL, DEFAULT_CACHE_MAX_BYTES, "ingest",
         Map.of());
   }
@@ -132,6 +135,10 @@ public record IngestConfig(
         s.integer("ingest.early.emit.events", DEFAULT_EARLY_EMIT_EVENTS, 1, 100_000),
         s.integer("ingest.batch.max.bytes", DEFAULT_BATCH_MAX_BYTES, 1024, 64 * 1024 * 1024),
         s.duration("ingest.dedupe.retention.ms", DEFAULT_DEDUPE_RETENTION),
+        new UserRateLimit(
+            s.doubleValue("ingest.user.rate.per.sec", UserRateLimit.DEFAULT.perSecond(), 0, 1_000_000),
+            s.integer("ingest.user.burst", UserRateLimit.DEFAULT.burst(), 0, Integer.MAX_VALUE),
+            s.integer("ingest.user.rate.tracked.users", UserRateLimit.DEFAULT.maxTrackedUsers(), 1, 100_000_000)),
         s.integer("topics.partitions", DEFAULT_PARTITIONS, 1, 10_000),
         s.integer("topics.dlq.partitions", DEFAULT_DLQ_PARTITIONS, 1, 10_000),
         (short) s.integer("topics.replication.factor", -1, -1, 32),
@@ -154,19 +161,19 @@ public record IngestConfig(
 
   public IngestConfig withWindow(Duration newWindow) {
     return new IngestConfig(bootstrapServers, dataDir, topics, applicationId, newWindow, earlyEmitEvents,
-        batchMaxBytes, dedupeRetention, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
+        batchMaxBytes, dedupeRetention, userRateLimit, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
         commitInterval, cacheMaxBytes, instanceId, clientConfig);
   }
 
   public IngestConfig withEarlyEmit(int newEarlyEmitEvents) {
     return new IngestConfig(bootstrapServers, dataDir, topics, applicationId, window, newEarlyEmitEvents,
-        batchMaxBytes, dedupeRetention, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
+        batchMaxBytes, dedupeRetention, userRateLimit, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
         commitInterval, cacheMaxBytes, instanceId, clientConfig);
   }
 
   public IngestConfig withApplicationId(String newApplicationId) {
     return new IngestConfig(bootstrapServers, dataDir, topics, newApplicationId, window, earlyEmitEvents,
-        batchMaxBytes, dedupeRetention, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
+        batchMaxBytes, dedupeRetention, userRateLimit, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
         commitInterval, cacheMaxBytes, instanceId, clientConfig);
   }
 
@@ -174,43 +181,50 @@ public record IngestConfig(
   public IngestConfig withTopics(Topics newTopics) {
     String appId = applicationId.equals(defaultApplicationId(topics)) ? defaultApplicationId(newTopics) : applicationId;
     return new IngestConfig(bootstrapServers, dataDir, newTopics, appId, window, earlyEmitEvents,
-        batchMaxBytes, dedupeRetention, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
+        batchMaxBytes, dedupeRetention, userRateLimit, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
         commitInterval, cacheMaxBytes, instanceId, clientConfig);
   }
 
   public IngestConfig withPartitions(int newPartitions) {
     return new IngestConfig(bootstrapServers, dataDir, topics, applicationId, window, earlyEmitEvents,
-        batchMaxBytes, dedupeRetention, newPartitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
+        batchMaxBytes, dedupeRetention, userRateLimit, newPartitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
         commitInterval, cacheMaxBytes, instanceId, clientConfig);
   }
 
   public IngestConfig withDedupeRetention(Duration newRetention) {
     return new IngestConfig(bootstrapServers, dataDir, topics, applicationId, window, earlyEmitEvents,
-        batchMaxBytes, newRetention, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
+        batchMaxBytes, newRetention, userRateLimit, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
         commitInterval, cacheMaxBytes, instanceId, clientConfig);
+  }
+
+  /** {@link UserRateLimit#DISABLED} turns the rate-limit step off. */
+  public IngestConfig withUserRateLimit(UserRateLimit newLimit) {
+    return new IngestConfig(bootstrapServers, dataDir, topics, applicationId, window, earlyEmitEvents,
+        batchMaxBytes, dedupeRetention, newLimit, partitions, dlqPartitions, replicationFactor, createTopics,
+        streamThreads, commitInterval, cacheMaxBytes, instanceId, clientConfig);
   }
 
   public IngestConfig withStreamThreads(int newThreads) {
     return new IngestConfig(bootstrapServers, dataDir, topics, applicationId, window, earlyEmitEvents,
-        batchMaxBytes, dedupeRetention, partitions, dlqPartitions, replicationFactor, createTopics, newThreads,
+        batchMaxBytes, dedupeRetention, userRateLimit, partitions, dlqPartitions, replicationFactor, createTopics, newThreads,
         commitInterval, cacheMaxBytes, instanceId, clientConfig);
   }
 
   public IngestConfig withCommitInterval(Duration newCommitInterval) {
     return new IngestConfig(bootstrapServers, dataDir, topics, applicationId, window, earlyEmitEvents,
-        batchMaxBytes, dedupeRetention, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
+        batchMaxBytes, dedupeRetention, userRateLimit, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
         newCommitInterval, cacheMaxBytes, instanceId, clientConfig);
   }
 
   public IngestConfig withInstanceId(String newInstanceId) {
     return new IngestConfig(bootstrapServers, dataDir, topics, applicationId, window, earlyEmitEvents,
-        batchMaxBytes, dedupeRetention, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
+        batchMaxBytes, dedupeRetention, userRateLimit, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
         commitInterval, cacheMaxBytes, newInstanceId, clientConfig);
   }
 
   public IngestConfig withClientConfig(Map<String, Object> newClientConfig) {
     return new IngestConfig(bootstrapServers, dataDir, topics, applicationId, window, earlyEmitEvents,
-        batchMaxBytes, dedupeRetention, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
+        batchMaxBytes, dedupeRetention, userRateLimit, partitions, dlqPartitions, replicationFactor, createTopics, streamThreads,
         commitInterval, cacheMaxBytes, instanceId, newClientConfig);
   }
 }

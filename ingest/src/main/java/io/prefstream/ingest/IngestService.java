@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class IngestService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngestService.class);
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  /** Counter, tagged by the transient cause: {@code prefstream_ingest_stream_threads_replaced_total}. */
+  public static final String STREAM_THREADS_REPLACED = "prefstream.ingest.stream.threads.replaced";
 
   private final IngestConfig config;
   private final MeterRegistry registry;
@@ -79,15 +81,53 @@ public final class IngestService implements AutoCloseable {
     Topology topology = IngestTopology.build(config, metrics);
     log.debug("ingest topology:\n{}", topology.describe());
     streams = new KafkaStreams(topology, streamsProperties(config, metrics));
-    streams.setUncaughtExceptionHandler(e -> {
-      // Retrying on the same input would fail the same way; stop and let health say why (the orchestrator restarts).
-      log.error("ingest stream thread failed; shutting the ingest client down", e);
-      failure.compareAndSet(null, e);
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-    });
+    streams.setUncaughtExceptionHandler(this::onStreamThreadDeath);
     streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
     streams.start();
+  }
+
+  /**
+   * A stream thread died. When Kafka was away long enough for a commit or a transaction to time out (or the broker
+   * came back and fenced the transaction it had aborted), the thread is replaced: the new one rejoins, restores from
+   * the changelogs and resumes at the committed offsets, so under exactly-once nothing is lost or doubled. Any other
+   * error would fail the same way on the same input: stop and let health say why (the orchestrator restarts).
+   */
+  private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadDeath(Throwable e) {
+    String transientCause = transientKafkaCause(e);
+    if (transientCause != null && !closed) {
+      threadReplacements(transientCause).increment();
+      log.warn("ingest stream thread died of a transient Kafka error ({}); replacing it: {}", transientCause,
+          e.toString());
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+    log.error("ingest stream thread failed; shutting the ingest client down", e);
+    failure.compareAndSet(null, e);
+    return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+  }
+
+  /**
+   * The simple class name of the first cause in {@code e}'s chain that means "Kafka was unreachable or restarted"
+   * rather than "this input or this code is broken", or null.
+   */
+  static String transientKafkaCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof org.apache.kafka.common.errors.RetriableException // timeouts, disconnects, leader moves
+          || t instanceof org.apache.kafka.common.errors.ProducerFencedException
+          || t instanceof org.apache.kafka.common.errors.InvalidProducerEpochException
+          || t instanceof org.apache.kafka.common.errors.InvalidPidMappingException
+          || t instanceof org.apache.kafka.common.errors.TransactionAbortedException
+          || t instanceof org.apache.kafka.streams.errors.TaskMigratedException
+          || t instanceof org.apache.kafka.streams.errors.TaskCorruptedException) {
+        return t.getClass().getSimpleName();
+      }
+    }
+    return null;
+  }
+
+  private io.micrometer.core.instrument.Counter threadReplacements(String cause) {
+    return io.micrometer.core.instrument.Counter.builder(STREAM_THREADS_REPLACED).tag("cause", cause)
+        .description("stream threads that died of a transient Kafka error and were replaced").register(registry);
   }
 
   /** The Kafka Streams settings this service runs with; exposed for tests and the topology description. */

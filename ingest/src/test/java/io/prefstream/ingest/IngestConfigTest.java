@@ -21,6 +21,10 @@ class IngestConfigTest {
     assertThat(c.topics().events()).isEqualTo("prefstream.events");
     assertThat(c.applicationId()).isEqualTo("prefstream.ingest");
     assertThat(c.stateDir()).isEqualTo(Path.of("/var/lib/prefstream/ingest/streams"));
+    assertThat(c.userRateLimit()).isEqualTo(UserRateLimit.DEFAULT);
+    assertThat(c.userRateLimit().enabled()).isTrue();
+    assertThat(IngestConfig.from(Settings.of(Map.of("bootstrap.servers", "k:9092", "ingest.user.rate.per.sec", "0")))
+        .userRateLimit().enabled()).isFalse();
   }
 
   @Test
@@ -33,6 +37,9 @@ class IngestConfigTest {
         Map.entry("ingest.early.emit.events", "8"),
         Map.entry("ingest.batch.max.bytes", "65536"),
         Map.entry("ingest.dedupe.retention.ms", "2h"),
+        Map.entry("ingest.user.rate.per.sec", "2.5"),
+        Map.entry("ingest.user.burst", "40"),
+        Map.entry("ingest.user.rate.tracked.users", "5000"),
         Map.entry("topics.partitions", "6"),
         Map.entry("topics.dlq.partitions", "2"),
         Map.entry("topics.replication.factor", "3"),
@@ -50,6 +57,7 @@ class IngestConfigTest {
     assertThat(c.earlyEmitEvents()).isEqualTo(8);
     assertThat(c.batchMaxBytes()).isEqualTo(65536);
     assertThat(c.dedupeRetention()).isEqualTo(Duration.ofHours(2));
+    assertThat(c.userRateLimit()).isEqualTo(new UserRateLimit(2.5, 40, 5000));
     assertThat(c.partitions()).isEqualTo(6);
     assertThat(c.dlqPartitions()).isEqualTo(2);
     assertThat(c.replicationFactor()).isEqualTo((short) 3);

@@ -73,6 +73,7 @@ public final class IngestMetrics {
     }
     rejectedCounter(DeadLetter.TOMBSTONE_WITHOUT_KEY);
     rejectedCounter(DeadLetter.UNBATCHABLE);
+    rejectedCounter(DeadLetter.RATE_LIMITED);
   }
 
   private Counter rejectedCounter(String reasonCode) {

@@ -20,6 +20,12 @@ public final class DeadLetter {
    */
   public static final String UNBATCHABLE = "unbatchable";
 
+  /**
+   * Reason code, local to ingest, for a valid event over its user's rate limit ({@code ingest.user.rate.per.sec},
+   * {@code ingest.user.burst}); the record is the original event, keyed by its userId, so it can be replayed as is.
+   */
+  public static final String RATE_LIMITED = "rate_limited";
+
   /** Details stay readable and bounded; a parser message can quote part of the record. */
   static final int MAX_DETAIL_CHARS = 1000;
 

@@ -262,7 +262,7 @@ class IngestTopologyTest {
   @Test
   void emitsEarlyBeforeABatchWouldPassItsByteLimit() {
     start(c -> new IngestConfig(c.bootstrapServers(), c.dataDir(), c.topics(), c.applicationId(), c.window(), 1000,
-        8 * 1024, c.dedupeRetention(), c.partitions(), c.dlqPartitions(), c.replicationFactor(), c.createTopics(),
+        8 * 1024, c.dedupeRetention(), c.userRateLimit(), c.partitions(), c.dlqPartitions(), c.replicationFactor(), c.createTopics(),
         c.streamThreads(), c.commitInterval(), c.cacheMaxBytes(), c.instanceId(), c.clientConfig()));
     for (int i = 0; i < 6; i++) {
       send("u1", bytes(node("e" + i, "u1", "support").put("prompt", "p".repeat(2000))));
