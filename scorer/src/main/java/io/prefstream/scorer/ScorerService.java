@@ -10,6 +10,7 @@ import io.prefstream.protocol.score.ScoreReply;
 import io.prefstream.protocol.score.ScoreRequest;
 import io.prefstream.runtime.metrics.MetricsEndpoint;
 import io.prefstream.scorer.http.ScoreHttpServer;
+import io.prefstream.scorer.kafka.BrokerWatch;
 import io.prefstream.scorer.kafka.ModelsFollower;
 import io.prefstream.scorer.kafka.ScoreRequestLoop;
 import io.prefstream.scorer.metrics.ScorerMetrics;
@@ -31,6 +32,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ScorerService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ScorerService.class);
+  /** How often the scorer asks whether Kafka answers, and how long it waits: an outage shows within ~4 s. */
+  static final Duration BROKER_PROBE_INTERVAL = Duration.ofSeconds(2);
+  static final Duration BROKER_PROBE_TIMEOUT = Duration.ofSeconds(2);
 
   private final ScorerConfig config;
   private final MeterRegistry meterRegistry;
@@ -42,6 +46,7 @@ public final class ScorerService implements AutoCloseable {
   private volatile ModelsFollower follower;
   private volatile ScoreRequestLoop requestLoop;
   private volatile ScoreHttpServer http;
+  private volatile BrokerWatch brokerWatch;
   private volatile Scorer scorer;
   private volatile boolean started;
   private volatile boolean closed;
@@ -75,6 +80,9 @@ public final class ScorerService implements AutoCloseable {
     }
     started = true;
     try {
+      brokerWatch = new BrokerWatch(config.kafkaBase(), BROKER_PROBE_INTERVAL, BROKER_PROBE_TIMEOUT);
+      metrics.kafkaConnected(brokerWatch::connected);
+      brokerWatch.start();
       follower = new ModelsFollower(config.kafkaBase(), config.topics().models(),
           config.globalView() ? java.util.Set.of() : config.partitions(), models);
       follower.start();
@@ -146,7 +154,12 @@ public final class ScorerService implements AutoCloseable {
     return scorer.score(request);
   }
 
-  /** Up once started, following the topic and serving a base model; down (with the reason) otherwise. */
+  /**
+   * UP when started, following the topic, serving a base and Kafka answers. DEGRADED when Kafka does not answer (for
+   * more than one probe) but a base is loaded: every request is still answered, from the models loaded before the
+   * broker went away; the detail says since when and what is serving. DOWN when it cannot answer (not started,
+   * closed, no base yet) or a part stopped for good (the models follower or the request loop died).
+   */
   public MetricsEndpoint.Health health() {
     if (!started || closed) {
       return MetricsEndpoint.Health.down(closed ? "closed" : "not started");
@@ -159,10 +172,26 @@ public final class ScorerService implements AutoCloseable {
       return MetricsEndpoint.Health.down("the score-requests loop stopped");
     }
     if (models.current() == null) {
-      return MetricsEndpoint.Health.down("waiting for a base model on " + config.topics().models());
+      return MetricsEndpoint.Health.down("waiting for a base model on " + config.topics().models()
+          + (brokerWatch != null && !brokerWatch.connected() ? "; Kafka unreachable: " + brokerWatch.lastError() : ""));
     }
-    return MetricsEndpoint.Health.up("serving base v" + models.baseVersion() + " and " + models.modelsLoaded()
-        + " customized models" + (follower.caughtUp() ? "" : " (still loading)"));
+    String serving = "base v" + models.baseVersion() + " and " + models.modelsLoaded() + " customized models";
+    BrokerWatch watch = brokerWatch;
+    if (watch != null && !watch.connected()) {
+      long now = System.currentTimeMillis();
+      String newest = models.newestCheckpointMs().isPresent()
+          ? java.time.Instant.ofEpochMilli(models.newestCheckpointMs().getAsLong()).toString() : "unknown";
+      return MetricsEndpoint.Health.degraded("Kafka unreachable since "
+          + java.time.Instant.ofEpochMilli(watch.sinceMs()) + " (" + (now - watch.sinceMs()) / 1000 + " s; "
+          + watch.lastError() + "); still answering from " + serving + " as of the newest checkpoint " + newest);
+    }
+    return MetricsEndpoint.Health.up("serving " + serving + (follower.caughtUp() ? "" : " (still loading)"));
+  }
+
+  /** Whether the scorer's last probe of Kafka got an answer (false before start). */
+  public boolean kafkaConnected() {
+    BrokerWatch watch = brokerWatch;
+    return watch != null && watch.connected();
   }
 
   /** Checkpoints swapped in so far (base and customized). */
@@ -216,6 +245,7 @@ public final class ScorerService implements AutoCloseable {
     closeQuietly(http);
     closeQuietly(requestLoop);
     closeQuietly(follower);
+    closeQuietly(brokerWatch);
     closeQuietly(encoder);
     log.info("scorer stopped");
   }

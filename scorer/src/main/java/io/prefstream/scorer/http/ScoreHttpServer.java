@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *       wrong bearer token (when one is configured), 405 wrong method, 413 body over the limit, 415 a content type
  *       other than JSON, 421 a user of another instance (partitioned view), 503 before the first base model.</li>
  *   <li>{@code GET /v1/models/{userId}/{domain}}: which model serves that key (path segments URL-encoded).</li>
- *   <li>{@code GET /health} (200/503) and, when given a Prometheus registry, {@code GET /metrics}; both open.</li>
+ *   <li>{@code GET /health} (200 UP or DEGRADED, 503 DOWN) and, when given a Prometheus registry, {@code GET /metrics}; both open.</li>
  * </ul>
  * Every error body is a score reply with an {@code error} object: a stable {@code code} and a message.
  */
@@ -108,7 +108,7 @@ public final class ScoreHttpServer implements AutoCloseable {
         if (allowed(ex, method, "GET")) {
           MetricsEndpoint.Health h = health.get();
           ObjectNode n = Json.MAPPER.createObjectNode();
-          n.put("status", h.up() ? "UP" : "DOWN");
+          n.put("status", h.status().name());
           n.put("detail", h.detail());
           send(ex, h.up() ? 200 : 503, JSON, Json.MAPPER.writeValueAsBytes(n));
         }

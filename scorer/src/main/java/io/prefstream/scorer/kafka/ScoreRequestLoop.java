@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -29,6 +30,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -125,22 +128,14 @@ public final class ScoreRequestLoop implements AutoCloseable {
         consumer.assign(tps);
       }
       while (running) {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
-        if (records.isEmpty()) {
-          continue;
-        }
-        List<Future<RecordMetadata>> sends = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-          handle(r, sends);
-        }
-        producer.flush();
-        if (allSent(sends)) {
-          consumer.commitSync();
-        } else {
-          // Replies were lost: answer this batch again rather than commit past it (at least once).
-          for (TopicPartition tp : records.partitions()) {
-            consumer.seek(tp, records.records(tp).get(0).offset());
-          }
+        try {
+          pollOnce();
+        } catch (RetriableException | CommitFailedException | RebalanceInProgressException e) {
+          // The broker is away (timeouts are retriable) or the group is rebalancing: the replies already sent stand (at least once), the
+          // uncommitted requests are answered again by whoever owns them next. Keep going; Kafka clients reconnect.
+          metrics.kafkaError(ScorerMetrics.CLIENT_REQUESTS);
+          log.warn("score-requests loop: {}; retrying in 1 s", e.toString());
+          Thread.sleep(1_000);
         }
       }
     } catch (WakeupException e) {
@@ -151,6 +146,26 @@ public final class ScoreRequestLoop implements AutoCloseable {
       log.error("the score-requests loop stopped", e);
     } finally {
       consumer.close(Duration.ofSeconds(2));
+    }
+  }
+
+  private void pollOnce() {
+    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+    if (records.isEmpty()) {
+      return;
+    }
+    List<Future<RecordMetadata>> sends = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      handle(r, sends);
+    }
+    producer.flush();
+    if (allSent(sends)) {
+      consumer.commitSync();
+    } else {
+      // Replies were lost: answer this batch again rather than commit past it (at least once).
+      for (TopicPartition tp : records.partitions()) {
+        consumer.seek(tp, records.records(tp).get(0).offset());
+      }
     }
   }
 

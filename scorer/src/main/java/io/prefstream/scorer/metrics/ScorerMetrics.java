@@ -19,11 +19,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code prefstream.scorer.base.version}, {@code prefstream.scorer.swaps{kind}},
  * {@code prefstream.scorer.checkpoints.refused{reason}}, {@code prefstream.scorer.model.staleness}
  * [prefstream_scorer_model_staleness_seconds], {@code prefstream.scorer.encoder.cache.hit.rate},
- * {@code prefstream.scorer.replies{served=customized|generic}}.
+ * {@code prefstream.scorer.replies{served=customized|generic}}, {@code prefstream.scorer.kafka.connected} (1 when the
+ * last probe of Kafka got an answer, else 0), {@code prefstream.scorer.kafka.errors{client}} (Kafka errors a loop
+ * survived, e.g. while the broker was away).
  */
 public final class ScorerMetrics {
   public static final String PATH_HTTP = "http";
   public static final String PATH_KAFKA = "kafka";
+  /** {@code client} tag of {@code prefstream.scorer.kafka.errors} for the score-requests loop. */
+  public static final String CLIENT_REQUESTS = "requests";
 
   private final MeterRegistry registry;
   private final Map<String, Counter> requests = new ConcurrentHashMap<>();
@@ -64,6 +68,7 @@ public final class ScorerMetrics {
       errors.computeIfAbsent(path + "|internal_error", k -> errorCounter(path, "internal_error"));
       requests.computeIfAbsent(path, p -> requestCounter(p));
     }
+    kafkaErrorCounter(CLIENT_REQUESTS);
   }
 
   private Counter errorCounter(String path, String code) {
@@ -74,6 +79,23 @@ public final class ScorerMetrics {
   private Counter requestCounter(String path) {
     return Counter.builder("prefstream.scorer.requests").tag("path", path)
         .description("scoring requests received").register(registry);
+  }
+
+  /** Registers the 1/0 gauge of whether Kafka answers. */
+  public void kafkaConnected(java.util.function.BooleanSupplier connected) {
+    Gauge.builder("prefstream.scorer.kafka.connected", connected, c -> c.getAsBoolean() ? 1 : 0)
+        .description("1 when the scorer's last probe of Kafka got an answer, else 0 (serving from loaded models)")
+        .register(registry);
+  }
+
+  /** A Kafka error a loop survived (it retries); counted so a flapping connection shows on the dashboard. */
+  public void kafkaError(String client) {
+    kafkaErrorCounter(client).increment();
+  }
+
+  private Counter kafkaErrorCounter(String client) {
+    return Counter.builder("prefstream.scorer.kafka.errors").tag("client", client)
+        .description("Kafka errors the scorer's loops survived and retried").register(registry);
   }
 
   public void request(String path, long nanos) {
