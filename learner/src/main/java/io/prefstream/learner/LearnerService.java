@@ -50,7 +50,14 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidPidMappingException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TransactionAbortableException;
+import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -81,6 +88,13 @@ public final class LearnerService implements AutoCloseable {
   static final String MALFORMED_REASON = "malformed_batch";
   private static final Duration RESTORE_TIMEOUT = Duration.ofMinutes(2);
   private static final int MAX_CONSECUTIVE_FAILURES = 5;
+  /** Fenced again and again without a commit in between means another live instance holds our id: give up. */
+  private static final int MAX_FENCED_IN_A_ROW = 3;
+  private static final long MAX_RETRY_BACKOFF_MS = 5_000;
+  /** Counter {@code prefstream_learner_kafka_retries_total{cause}}: transactions re-run after a transient Kafka error. */
+  public static final String KAFKA_RETRIES = "prefstream.learner.kafka.retries";
+  /** Counter {@code prefstream_learner_producer_recreated_total}: transactional producers replaced after such errors. */
+  public static final String PRODUCER_RECREATED = "prefstream.learner.producer.recreated";
 
   private final LearnerConfig config;
   private final MeterRegistry registry;
@@ -106,6 +120,11 @@ public final class LearnerService implements AutoCloseable {
   private volatile String device = "unknown";
   private volatile long lastPollMs;
   private int consecutiveFailures;
+  private int fencedInARow;
+  /** Since when transactions fail on transient Kafka errors (the broker away), epoch millis; 0 when they work. */
+  private volatile long kafkaTroubleSinceMs;
+  private volatile String kafkaTroubleCause = "";
+  private volatile long kafkaRetries;
 
   public LearnerService(LearnerConfig config, MeterRegistry registry) {
     this.config = config;
@@ -183,14 +202,21 @@ public final class LearnerService implements AutoCloseable {
     try {
       consumer.subscribe(List.of(config.topics().batches()), new Rebalance());
       while (running) {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
-        lastPollMs = System.currentTimeMillis();
-        buffer.add(records);
-        List<BlockBuffer.Block> ready = buffer.takeReady(consumer::position, this::caughtUp);
-        if (!ready.isEmpty()) {
-          processInTransaction(ready);
+        try {
+          ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
+          lastPollMs = System.currentTimeMillis();
+          buffer.add(records);
+          List<BlockBuffer.Block> ready = buffer.takeReady(consumer::position, this::caughtUp);
+          if (!ready.isEmpty()) {
+            processInTransaction(ready);
+          }
+          metrics.lag(totalLag());
+        } catch (RetriableException e) {
+          // e.g. a position lookup timed out while the broker was away; nothing uncommitted survives the recovery
+          kafkaTrouble(e.getClass().getSimpleName(), e);
+          pause(1_000);
+          recoverWithRetries();
         }
-        metrics.lag(totalLag());
       }
     } catch (WakeupException e) {
       if (running) {
@@ -236,10 +262,31 @@ public final class LearnerService implements AutoCloseable {
       }
       producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
       producer.commitTransaction();
-    } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
-        | UnsupportedVersionException e) {
-      throw e instanceof ProducerFencedException pf ? pf : new IllegalStateException("fatal producer error", e);
+    } catch (ProducerFencedException e) {
+      // A broker that was away past transaction.timeout.ms aborts our transaction and bumps the epoch on its return,
+      // which fences this producer just as a second instance with our id would. A new producer (initTransactions)
+      // takes the id back; a real twin fences us again at once (and static membership fences its consumer), so a
+      // few fences in a row without a commit in between stop the learner.
+      if (++fencedInARow > MAX_FENCED_IN_A_ROW) {
+        throw e;
+      }
+      retryAfterKafkaError("ProducerFencedException", e);
+      return;
+    } catch (OutOfOrderSequenceException | AuthorizationException | UnsupportedVersionException e) {
+      throw new IllegalStateException("fatal producer error", e);
     } catch (RuntimeException e) {
+      if (causedBy(e, ProducerFencedException.class)) {
+        if (++fencedInARow > MAX_FENCED_IN_A_ROW) {
+          throw new IllegalStateException("fenced " + fencedInARow + " times in a row", e);
+        }
+        retryAfterKafkaError("ProducerFencedException", e);
+        return;
+      }
+      String transientCause = transientKafkaCause(e);
+      if (transientCause != null) {
+        retryAfterKafkaError(transientCause, e);
+        return;
+      }
       if (++consecutiveFailures > MAX_CONSECUTIVE_FAILURES) {
         throw new IllegalStateException("giving up after " + consecutiveFailures + " failed transactions in a row", e);
       }
@@ -247,13 +294,20 @@ public final class LearnerService implements AutoCloseable {
       try {
         producer.abortTransaction();
       } catch (KafkaException abortError) {
-        log.warn("abort failed: {}", abortError.toString());
+        log.warn("abort failed, replacing the producer: {}", abortError.toString());
+        recreateProducer();
       }
       metrics.aborted();
-      recover();
+      recoverWithRetries();
       return;
     }
     consecutiveFailures = 0;
+    fencedInARow = 0;
+    if (kafkaTroubleSinceMs != 0) {
+      log.info("transactions commit again after {} s of Kafka errors ({} retries)",
+          (System.currentTimeMillis() - kafkaTroubleSinceMs) / 1000, kafkaRetries);
+      kafkaTroubleSinceMs = 0;
+    }
     long now = System.currentTimeMillis();
     metrics.publishLatency(System.nanoTime() - t0);
     tally.applyTo(metrics, now);
@@ -352,6 +406,127 @@ public final class LearnerService implements AutoCloseable {
     producer.send(dlq);
     log.warn("batch record {}-{}@{} sent to {}: {}", r.topic(), r.partition(), r.offset(),
         config.topics().batchesDlq(), reason);
+  }
+
+  /**
+   * The first cause in {@code e}'s chain that means "Kafka was away or restarted" rather than "this input or this code
+   * is broken" (simple class name), or null. Such a transaction may or may not have committed; either way its
+   * checkpoints, state and offsets went (or did not go) together, so replaying from the committed offsets is exact.
+   */
+  static String transientKafkaCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof RetriableException // timeouts (commit, send, metadata), disconnects, coordinator moves
+          || t instanceof InvalidProducerEpochException
+          || t instanceof InvalidPidMappingException
+          || t instanceof TransactionAbortedException
+          || t instanceof TransactionAbortableException
+          || t instanceof CommitFailedException // the group generation moved on while the broker was away
+          || t instanceof RebalanceInProgressException) {
+        return t.getClass().getSimpleName();
+      }
+    }
+    return null;
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A transaction failed on a transient Kafka error: drop the producer (its state after a timed-out commit or abort
+   * is unknown), make a new one with the same transactional id once the broker answers (initTransactions finishes or
+   * aborts whatever the old one left open), and replay from the committed offsets and state.
+   */
+  private void retryAfterKafkaError(String cause, RuntimeException e) {
+    kafkaTrouble(cause, e);
+    recreateProducer();
+    recoverWithRetries();
+  }
+
+  private void kafkaTrouble(String cause, Exception e) {
+    if (kafkaTroubleSinceMs == 0) {
+      kafkaTroubleSinceMs = System.currentTimeMillis();
+    }
+    kafkaTroubleCause = cause + ": " + e.getMessage();
+    kafkaRetries++;
+    registry.counter(KAFKA_RETRIES, "cause", cause).increment();
+    metrics.aborted();
+    log.warn("Kafka error ({}), replaying from the last committed offsets: {}", cause, e.toString());
+  }
+
+  private void recreateProducer() {
+    if (producer != null) {
+      try {
+        producer.close(Duration.ZERO);
+      } catch (RuntimeException closeError) {
+        log.debug("closing the failed producer: {}", closeError.toString());
+      }
+      producer = null;
+    }
+    long backoff = 500;
+    while (running) {
+      KafkaProducer<byte[], byte[]> p =
+          new KafkaProducer<>(producerProps(), new ByteArraySerializer(), new ByteArraySerializer());
+      try {
+        p.initTransactions();
+        producer = p;
+        registry.counter(PRODUCER_RECREATED).increment();
+        log.info("new transactional producer {} ready", config.transactionalId());
+        return;
+      } catch (RetriableException | InvalidProducerEpochException | InvalidPidMappingException e) {
+        p.close(Duration.ZERO);
+        kafkaRetries++;
+        registry.counter(KAFKA_RETRIES, "cause", e.getClass().getSimpleName()).increment();
+        log.warn("cannot start a transactional producer yet ({}); retrying in {} ms", e.toString(), backoff);
+        pause(backoff);
+        backoff = Math.min(MAX_RETRY_BACKOFF_MS, backoff * 2);
+      } catch (RuntimeException e) {
+        p.close(Duration.ZERO);
+        throw e;
+      }
+    }
+    // closing: the run loop ends at its next check; nothing was sent
+    throw new WakeupException();
+  }
+
+  /** {@link #recover()}, retried while Kafka is away (transient errors only; others stop after a few tries). */
+  private void recoverWithRetries() {
+    long backoff = 500;
+    int failures = 0;
+    while (running) {
+      try {
+        recover();
+        return;
+      } catch (WakeupException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        String cause = transientKafkaCause(e);
+        // TopicReader gives up on its own deadline with an IllegalStateException while the broker is away
+        if (cause == null && !(e instanceof IllegalStateException) || ++failures > 100) {
+          throw e;
+        }
+        kafkaRetries++;
+        registry.counter(KAFKA_RETRIES, "cause", cause == null ? e.getClass().getSimpleName() : cause).increment();
+        log.warn("cannot restore from Kafka yet ({}); retrying in {} ms", e.toString(), backoff);
+        pause(backoff);
+        backoff = Math.min(MAX_RETRY_BACKOFF_MS, backoff * 2);
+      }
+    }
+    throw new WakeupException();
+  }
+
+  private static void pause(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WakeupException();
+    }
   }
 
   /** After an aborted transaction: forget everything uncommitted and continue from what Kafka holds. */
@@ -485,6 +660,11 @@ public final class LearnerService implements AutoCloseable {
     long since = System.currentTimeMillis() - lastPollMs;
     if (since > 5 * 60_000) {
       return MetricsEndpoint.Health.down("learner has not polled for " + since / 1000 + " s");
+    }
+    long trouble = kafkaTroubleSinceMs;
+    if (trouble != 0) {
+      return MetricsEndpoint.Health.degraded("Kafka transactions failing since " + java.time.Instant.ofEpochMilli(trouble)
+          + " (" + kafkaRetries + " retries so far, last: " + kafkaTroubleCause + "); retrying from the committed offsets");
     }
     return MetricsEndpoint.Health.up("learning on " + device + ", " + metrics.eventsTotal() + " events learned");
   }
