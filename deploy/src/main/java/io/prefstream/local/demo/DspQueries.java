@@ -1,6 +1,7 @@
 package io.prefstream.local.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.prefstream.model.data.PromptSplit;
 import io.prefstream.protocol.json.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,6 +18,8 @@ import java.util.Map;
  * simulated users teach with and queries the scoring client tests on (never taught).
  */
 public final class DspQueries {
+  /** The share of queries held back, as in the quality table's split. */
+  static final int HELD_BACK_PERCENT = 20;
   /** The four DSP styles a simulated user can prefer. */
   public static final List<String> STYLES = List.of("academy", "business", "entertainment", "literature");
   /** Present in the data as the unstyled original; never anyone's taste, always a candidate. */
@@ -34,8 +37,9 @@ public final class DspQueries {
   }
 
   /**
-   * Reads {@code dsp-dev.raw.jsonl}; every fifth query (by a hash of its text, so the split does not depend on file
-   * order) is held back for scoring.
+   * Reads {@code dsp-dev.raw.jsonl}; a fifth of the queries is held back for scoring, by the same split by prompt as
+   * the offline quality table ({@link PromptSplit}, 20 %), so a base model trained on the table's training part has
+   * never seen a query the demo scores.
    */
   public static DspQueries load(Path rawFile) {
     List<Query> training = new ArrayList<>();
@@ -55,7 +59,7 @@ public final class DspQueries {
         }
         responses.put(NEUTRAL, requiredText(n.path("responses"), NEUTRAL, rawFile, lineNo));
         Query q = new Query(requiredText(n, "query", rawFile, lineNo), responses);
-        if (Math.floorMod(q.prompt().hashCode(), 5) == 0) {
+        if (PromptSplit.isTest(q.prompt(), HELD_BACK_PERCENT)) {
           heldBack.add(q);
         } else {
           training.add(q);
