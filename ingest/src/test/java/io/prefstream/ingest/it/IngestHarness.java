@@ -24,8 +24,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Produces raw events and collects what ingest wrote (committed records only), for integration tests. */
 final class IngestHarness implements AutoCloseable {
-  /** A batch record as it sat on the topic. */
-  record BatchRecord(int partition, String key, TrainingBatch batch) {}
+  /** A batch record as it sat on the topic, and when this harness read it (wall clock). */
+  record BatchRecord(int partition, String key, TrainingBatch batch, long readAtMs) {}
 
   /** A forget-user tombstone on the batches topic. */
   record Tombstone(int partition, String key) {}
@@ -116,12 +116,14 @@ final class IngestHarness implements AutoCloseable {
   }
 
   private void poll() {
-    for (ConsumerRecord<byte[], byte[]> r : batchConsumer.poll(Duration.ofMillis(100))) {
+    var polled = batchConsumer.poll(Duration.ofMillis(100));
+    long now = System.currentTimeMillis();
+    for (ConsumerRecord<byte[], byte[]> r : polled) {
       String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
       if (r.value() == null) {
         tombstones.add(new Tombstone(r.partition(), key));
       } else {
-        batches.add(new BatchRecord(r.partition(), key, TrainingBatchCodec.decode(r.value())));
+        batches.add(new BatchRecord(r.partition(), key, TrainingBatchCodec.decode(r.value()), now));
       }
     }
     for (ConsumerRecord<byte[], byte[]> r : dlqConsumer.poll(Duration.ofMillis(50))) {
