@@ -125,7 +125,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * Client listener SASL_PLAINTEXT with SCRAM-SHA-512 (also the inter-broker listener: the node's own broker-side
+   * Client listener SASL_PLAINTEXT (or SASL_SSL) with SCRAM-SHA-512 (also the inter-broker listener: the node's own broker-side
    * clients authenticate as the super user), controller listener SASL_PLAINTEXT with PLAIN and a static JAAS user (the
    * same super user), {@code StandardAuthorizer}, and no access without an ACL.
    */
@@ -136,7 +136,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         + host + ":" + controllerPort);
     props.put("advertised.listeners", CLIENT_LISTENER + "://" + host + ":" + brokerPort);
     props.put("listener.security.protocol.map",
-        CLIENT_LISTENER + ":SASL_PLAINTEXT," + CONTROLLER_LISTENER + ":SASL_PLAINTEXT");
+        CLIENT_LISTENER + ":" + sec.clientProtocol() + "," + CONTROLLER_LISTENER + ":SASL_PLAINTEXT");
+    if (sec.tls() != null) {
+      // The same listener settings serve clients and the broker's own inter-broker client.
+      props.put("listener.name.client.ssl.keystore.type", "PKCS12");
+      props.put("listener.name.client.ssl.keystore.location", sec.tls().keystore().toAbsolutePath().toString());
+      props.put("listener.name.client.ssl.keystore.password", sec.tls().password());
+      props.put("listener.name.client.ssl.key.password", sec.tls().password());
+      props.put("listener.name.client.ssl.truststore.type", "PEM");
+      props.put("listener.name.client.ssl.truststore.location",
+          sec.tls().trustedCertificatePem().toAbsolutePath().toString());
+    }
     props.put("inter.broker.listener.name", CLIENT_LISTENER);
     props.put("sasl.enabled.mechanisms", SaslScramSecurity.MECHANISM);
     props.put("sasl.mechanism.inter.broker.protocol", SaslScramSecurity.MECHANISM);

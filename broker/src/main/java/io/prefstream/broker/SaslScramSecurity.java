@@ -15,8 +15,9 @@ import java.util.Objects;
  * @param adminUser the super user's name
  * @param adminPassword the super user's password; {@code [A-Za-z0-9._~-]{8,128}} because it is written into JAAS and
  *     format arguments unquoted
+ * @param tls null: SASL_PLAINTEXT on the client listener; else SASL_SSL with this certificate
  */
-public record SaslScramSecurity(String adminUser, String adminPassword) {
+public record SaslScramSecurity(String adminUser, String adminPassword, BrokerTls tls) {
   public static final String MECHANISM = "SCRAM-SHA-512";
   private static final String NAME_PATTERN = "[A-Za-z0-9._-]{1,64}";
   private static final String PASSWORD_PATTERN = "[A-Za-z0-9._~-]{8,128}";
@@ -33,6 +34,34 @@ public record SaslScramSecurity(String adminUser, String adminPassword) {
     }
   }
 
+  /** SASL_PLAINTEXT. */
+  public SaslScramSecurity(String adminUser, String adminPassword) {
+    this(adminUser, adminPassword, null);
+  }
+
+  /** SASL_SSL on the client listener with {@code newTls}'s certificate. */
+  public SaslScramSecurity withTls(BrokerTls newTls) {
+    return new SaslScramSecurity(adminUser, adminPassword, newTls);
+  }
+
+  /** {@code SASL_SSL} or {@code SASL_PLAINTEXT}: the client listener's protocol. */
+  public String clientProtocol() {
+    return tls == null ? "SASL_PLAINTEXT" : "SASL_SSL";
+  }
+
+  /**
+   * Settings for a client of this broker authenticating as {@code user}: protocol, mechanism, JAAS line and, with
+   * TLS, the PEM truststore.
+   */
+  public Map<String, String> clientConfigFor(String user, String password) {
+    Map<String, String> out = new java.util.HashMap<>(clientConfig(user, password));
+    out.put("security.protocol", clientProtocol());
+    if (tls != null) {
+      out.putAll(tls.clientTrustConfig());
+    }
+    return Map.copyOf(out);
+  }
+
   /**
    * Kafka client settings to authenticate as {@code user} with SCRAM-SHA-512 over SASL_PLAINTEXT: the three keys a
    * service takes as {@code kafka.security.protocol}, {@code kafka.sasl.mechanism}, {@code kafka.sasl.jaas.config}.
@@ -44,9 +73,9 @@ public record SaslScramSecurity(String adminUser, String adminPassword) {
         "sasl.jaas.config", jaasConfig(user, password));
   }
 
-  /** The super user's client settings. */
+  /** The super user's client settings (with the truststore when the broker uses TLS). */
   public Map<String, String> adminClientConfig() {
-    return clientConfig(adminUser, adminPassword);
+    return clientConfigFor(adminUser, adminPassword);
   }
 
   /** A {@code ScramLoginModule} JAAS line; quotes and backslashes in the values are escaped. */
@@ -61,6 +90,6 @@ public record SaslScramSecurity(String adminUser, String adminPassword) {
 
   @Override
   public String toString() {
-    return "SaslScramSecurity[adminUser=" + adminUser + ", adminPassword=***]";
+    return "SaslScramSecurity[adminUser=" + adminUser + ", adminPassword=***, tls=" + tls + "]";
   }
 }

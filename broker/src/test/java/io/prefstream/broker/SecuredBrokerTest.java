@@ -19,6 +19,7 @@ import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
@@ -62,6 +63,38 @@ class SecuredBrokerTest {
     try (EmbeddedKafkaBroker again = EmbeddedKafkaBroker.start(config.withPort(port));
         KafkaProducer<String, String> alice = producer(again, "alice", "alice-secret")) {
       alice.send(new ProducerRecord<>("allowed", "k", "v2")).get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void saslSslEncryptsTheClientListenerAndAClientThatDoesNotTrustTheCertificateFailsFast(@TempDir Path dir)
+      throws Exception {
+    BrokerTls tls = BrokerTls.selfSigned(dir.resolve("tls"), "localhost", "store-secret");
+    SaslScramSecurity security = new SaslScramSecurity("admin", "admin-secret").withTls(tls);
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
+        BrokerConfig.defaults(dir.resolve("kafka")).withSecurity(security))) {
+      assertThat(security.adminClientConfig()).containsEntry("security.protocol", "SASL_SSL");
+      broker.createTopics(List.of(new NewTopic("secret", 1, (short) 1)));
+      broker.createScramUser("alice", "alice-secret");
+      broker.createAcls(List.of(allow("alice", ResourceType.TOPIC, "secret", AclOperation.WRITE)));
+      Map<String, Object> props = new HashMap<>(security.clientConfigFor("alice", "alice-secret"));
+      props.put("bootstrap.servers", broker.bootstrapServers());
+      props.put("enable.idempotence", "false");
+      props.put("max.block.ms", "20000");
+      try (KafkaProducer<String, String> alice = new KafkaProducer<>(props, new StringSerializer(),
+          new StringSerializer())) {
+        alice.send(new ProducerRecord<>("secret", "k", "v")).get(30, TimeUnit.SECONDS);
+      }
+
+      Map<String, Object> untrusting = new HashMap<>(SaslScramSecurity.clientConfig("alice", "alice-secret"));
+      untrusting.put("security.protocol", "SASL_SSL"); // the JDK's default trust store: the self-signed cert fails
+      untrusting.put("bootstrap.servers", broker.bootstrapServers());
+      long t0 = System.nanoTime();
+      try (Admin admin = Admin.create(untrusting)) {
+        assertThatThrownBy(() -> admin.describeCluster().nodes().get(30, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(SslAuthenticationException.class);
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
     }
   }
 
