@@ -1,53 +1,48 @@
 package io.prefstream.deploy.faults;
 
+import static io.prefstream.deploy.faults.FaultTestSupport.awaitTrue;
+import static io.prefstream.deploy.faults.FaultTestSupport.counters;
+import static io.prefstream.deploy.faults.FaultTestSupport.dspEvents;
+import static io.prefstream.deploy.faults.FaultTestSupport.generalData;
+import static io.prefstream.deploy.faults.FaultTestSupport.latest;
+import static io.prefstream.deploy.faults.FaultTestSupport.readAll;
+import static io.prefstream.deploy.faults.FaultTestSupport.smallBase;
+import static io.prefstream.deploy.faults.FaultTestSupport.topics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefstream.broker.BrokerConfig;
 import io.prefstream.broker.EmbeddedKafkaBroker;
 import io.prefstream.ingest.IngestConfig;
 import io.prefstream.ingest.IngestService;
-import io.prefstream.learner.BaseBootstrap;
 import io.prefstream.learner.LearnerConfig;
 import io.prefstream.learner.LearnerService;
-import io.prefstream.learner.LearningConfig;
 import io.prefstream.learner.state.KeyState;
 import io.prefstream.learner.state.KeyStateCodec;
-import io.prefstream.model.checkpoint.BaseModelStore;
 import io.prefstream.model.checkpoint.CheckpointCodec;
-import io.prefstream.model.encoder.Encoders;
-import io.prefstream.model.encoder.TextEncoder;
-import io.prefstream.model.reward.BaseModel;
 import io.prefstream.model.reward.IndividualModel;
 import io.prefstream.model.reward.ModelCheckpoint;
-import io.prefstream.model.reward.PairFeaturizer;
 import io.prefstream.protocol.batch.TrainingBatch;
 import io.prefstream.protocol.batch.TrainingBatchCodec;
 import io.prefstream.protocol.event.EventParser;
-import io.prefstream.protocol.event.ParseResult;
 import io.prefstream.protocol.event.PreferenceEvent;
 import io.prefstream.protocol.topic.Topics;
 import io.prefstream.runtime.config.Settings;
 import io.prefstream.scorer.ScorerConfig;
 import io.prefstream.scorer.ScorerService;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,17 +50,9 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,11 +66,10 @@ import org.junit.jupiter.api.io.TempDir;
  * in its key's learner state and newest checkpoint, and the scorer serves that newest checkpoint.
  */
 class BrokerRestartTest {
-  private static final Path SHARED_DATA = Path.of(System.getProperty("prefstream.data.dir", "../shared/data"));
-  private static final String HASHING = "hashing-ngram-v1-d512";
+  private static final String HASHING = FaultTestSupport.HASHING;
+  private static final List<String> STYLES = FaultTestSupport.STYLES;
   private static final int PARTITIONS = 2;
   private static final int USERS = 6;
-  private static final List<String> STYLES = List.of("academy", "business", "entertainment", "literature");
   private static final int EVENTS_PER_SECOND = 40;
   /** Every this many sends, one record that is not a valid event (it must land in the DLQ). */
   private static final int INVALID_EVERY = 50;
@@ -104,7 +90,7 @@ class BrokerRestartTest {
     int port = Integer.parseInt(bs.substring(bs.lastIndexOf(':') + 1));
     java.util.Deque<AutoCloseable> open = new java.util.ArrayDeque<>(); // closed last-opened first
     try {
-      broker[0].createTopics(topics(topics));
+      broker[0].createTopics(topics(topics, PARTITIONS));
       // Client timeouts well under the outage, so that it hits every failure path (not just a pause): requests,
       // blocking calls, deliveries and the learner's transactions all time out while the broker is away.
       Settings settings = Settings.of(Map.ofEntries(
@@ -483,94 +469,6 @@ class BrokerRestartTest {
 
   // ---------------------------------------------------------------------------------------------- helpers
 
-  private static Map<String, List<PreferenceEvent>> dspEvents() throws IOException {
-    Map<String, List<PreferenceEvent>> out = new HashMap<>();
-    try (Stream<String> lines = Files.lines(SHARED_DATA.resolve("dsp/dsp-dev.events.jsonl"))) {
-      lines.forEach(line -> {
-        if (EventParser.parse(line.getBytes(StandardCharsets.UTF_8), 0L) instanceof ParseResult.Valid v) {
-          out.computeIfAbsent(v.event().domain(), d -> new ArrayList<>()).add(v.event());
-        }
-      });
-    }
-    assertThat(out.keySet()).containsAll(STYLES);
-    return out;
-  }
-
-  private static List<Path> generalData() throws IOException {
-    try (Stream<Path> files = Files.list(SHARED_DATA.resolve("general"))) {
-      return files.filter(f -> f.getFileName().toString().endsWith(".events.jsonl")).sorted().toList();
-    }
-  }
-
-  /** A base trained on the first 300 general pairs (quick), stored where {@code learner.base.dir} points. */
-  private static Path smallBase(Path dir) throws IOException {
-    Path general = dir.resolve("general-300.events.jsonl");
-    try (Stream<String> lines = Files.lines(generalData().get(0))) {
-      Files.write(general, lines.limit(300).toList());
-    }
-    Path baseDir = dir.resolve("base");
-    try (TextEncoder enc = Encoders.open(HASHING)) {
-      BaseModel base = BaseBootstrap.obtain(null, List.of(general), new PairFeaturizer(enc),
-          LearningConfig.defaults().trainer().marginScale(), 1L);
-      BaseModelStore.save(base, baseDir);
-    }
-    return baseDir;
-  }
-
-  private static List<NewTopic> topics(Topics topics) {
-    Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-    List<NewTopic> list = new ArrayList<>();
-    for (String name : topics.all()) {
-      NewTopic t = new NewTopic(name, PARTITIONS, (short) 1);
-      if (name.equals(topics.models())) {
-        t.configs(compacted);
-      }
-      list.add(t);
-    }
-    list.add(new NewTopic(topics.prefix() + "learner-state", PARTITIONS, (short) 1).configs(compacted));
-    return list;
-  }
-
-  /** Every committed record of a topic, read to its current end. */
-  private static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
-        "isolation.level", "read_committed", "enable.auto.commit", false), new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
-      List<TopicPartition> tps = new ArrayList<>();
-      for (PartitionInfo p : c.partitionsFor(topic, Duration.ofSeconds(10))) {
-        tps.add(new TopicPartition(topic, p.partition()));
-      }
-      c.assign(tps);
-      c.seekToBeginning(tps);
-      Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(10));
-      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        assertThat(System.nanoTime()).as("reading " + topic + " to " + end).isLessThan(deadline);
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-            out.add(r);
-          }
-        }
-      }
-      return out;
-    }
-  }
-
-  /** The latest value of every key of a compacted topic (tombstones remove). */
-  private static Map<String, byte[]> latest(String bootstrap, String topic) {
-    Map<String, byte[]> out = new LinkedHashMap<>();
-    for (ConsumerRecord<byte[], byte[]> r : readAll(bootstrap, topic)) {
-      String key = new String(r.key(), StandardCharsets.UTF_8);
-      if (r.value() == null) {
-        out.remove(key);
-      } else {
-        out.put(key, r.value());
-      }
-    }
-    return out;
-  }
-
   private static long servedVersion(String url, String user, String domain) {
     try {
       HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/v1/models/"
@@ -583,19 +481,4 @@ class BrokerRestartTest {
     }
   }
 
-  private static Map<String, Double> counters(MeterRegistry registry, String name) {
-    Map<String, Double> out = new TreeMap<>();
-    for (Counter c : registry.find(name).counters()) {
-      out.put(c.getId().getTags().toString(), c.count());
-    }
-    return out;
-  }
-
-  private static void awaitTrue(Duration timeout, BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-      Thread.sleep(250);
-    }
-  }
 }
