@@ -85,6 +85,7 @@ public final class ScorerMetrics {
   public void kafkaConnected(java.util.function.BooleanSupplier connected) {
     Gauge.builder("prefstream.scorer.kafka.connected", connected, c -> c.getAsBoolean() ? 1 : 0)
         .description("1 when the scorer's last probe of Kafka got an answer, else 0 (serving from loaded models)")
+        .strongReference(true) // the supplier is often a lambda nothing else holds: a weak gauge would read NaN
         .register(registry);
   }
 
