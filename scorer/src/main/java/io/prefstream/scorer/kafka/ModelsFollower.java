@@ -78,7 +78,11 @@ public final class ModelsFollower implements AutoCloseable {
           registry.apply(r.key(), r.value(), r.headers());
         }
         if (caughtUp.getCount() > 0) {
-          end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+          try {
+            end.entrySet().removeIf(e -> consumer.position(e.getKey(), Duration.ofSeconds(1)) >= e.getValue());
+          } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            // the broker is away while we catch up: keep serving what is loaded, ask again after the next poll
+          }
           if (end.isEmpty()) {
             caughtUp.countDown();
             log.info("caught up with {}: base v{}, {} customized models", topic, registry.baseVersion(),
