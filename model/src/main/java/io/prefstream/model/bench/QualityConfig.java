@@ -1,5 +1,6 @@
 package io.prefstream.model.bench;
 
+import io.prefstream.model.bert.EncoderTuneConfig;
 import io.prefstream.model.customize.CustomizeConfig;
 import io.prefstream.model.train.BaseTrainerConfig;
 import java.nio.file.Path;
@@ -14,7 +15,20 @@ import java.util.List;
  * @param testPercent share of prompts held out for testing
  * @param newUserEvents events a new user contributes before its accuracy is measured
  * @param cacheDir on-disk embedding cache (null: memory only)
+ * @param tune when not null, fine-tune the encoder's top layers on the train splits first (encoder must be
+ *     all-minilm-l6-v2), then run the table on the tuned encoder's features
+ * @param hiddenCacheDir on-disk cache of the frozen layers' activations (null: memory only)
+ * @param tunedEncoderOut where the tuned encoder is saved (null: a temporary directory)
  */
 public record QualityConfig(
     String encoderSpec, int hashedDims, List<Path> generalFiles, List<Path> dspFiles, int testPercent,
-    BaseTrainerConfig base, CustomizeConfig customize, int newUserEvents, Path cacheDir) {}
+    BaseTrainerConfig base, CustomizeConfig customize, int newUserEvents, Path cacheDir, EncoderTuneConfig tune,
+    Path hiddenCacheDir, Path tunedEncoderOut) {
+
+  /** The table on the frozen encoder (no tuning). */
+  public QualityConfig(String encoderSpec, int hashedDims, List<Path> generalFiles, List<Path> dspFiles,
+      int testPercent, BaseTrainerConfig base, CustomizeConfig customize, int newUserEvents, Path cacheDir) {
+    this(encoderSpec, hashedDims, generalFiles, dspFiles, testPercent, base, customize, newUserEvents, cacheDir,
+        null, null, null);
+  }
+}

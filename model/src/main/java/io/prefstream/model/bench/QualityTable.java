@@ -60,7 +60,11 @@ public final class QualityTable {
     generalTest.values().forEach(all::addAll);
     all.addAll(dsp.train());
     all.addAll(dsp.test());
-    try (CachingEncoder enc = new CachingEncoder(Encoders.open(config.encoderSpec()), 200_000, config.cacheDir())) {
+    List<PreferenceRecord> tuneTrain = new ArrayList<>(generalTrain);
+    tuneTrain.addAll(dsp.train());
+    try (CachingEncoder enc = config.tune() == null
+        ? new CachingEncoder(Encoders.open(config.encoderSpec()), 200_000, config.cacheDir())
+        : new CachingEncoder(new EncoderTuning(config).tune(all, tuneTrain, progress), 200_000, null)) {
       PairFeaturizer fz = new PairFeaturizer(enc, config.hashedDims());
       progress.accept("featurizing " + all.size() + " pairs with " + fz.encoderId() + " (D=" + fz.dimension() + ")");
       long[] last = {System.currentTimeMillis()};

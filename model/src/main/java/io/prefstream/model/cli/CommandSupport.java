@@ -18,6 +18,28 @@ final class CommandSupport {
         spec -> new CachingEncoder(Encoders.open(spec), 200_000, DataDirs.embeddingCache()));
   }
 
+  /**
+   * The featurizer of a model in {@code modelDir}: as {@link #openFeaturizer(String)}, but a tuned encoder
+   * ({@code all-minilm-l6-v2~tuned:...}) is opened from the directory's {@code encoder-top.params}.
+   */
+  static PairFeaturizer openFeaturizer(String encoderId, java.nio.file.Path modelDir) {
+    return PairFeaturizer.forEncoderId(encoderId, spec -> new CachingEncoder(Encoders.openForModel(modelDir, spec),
+        200_000, DataDirs.embeddingCache()));
+  }
+
+  /** Copies a tuned encoder from one model directory to another (a model version carries its encoder). */
+  static void copyTunedEncoder(java.nio.file.Path from, java.nio.file.Path to) throws java.io.IOException {
+    if (!io.prefstream.model.bert.TunedEncoderStore.exists(from)
+        || from.toAbsolutePath().normalize().equals(to.toAbsolutePath().normalize())) {
+      return;
+    }
+    java.nio.file.Files.createDirectories(to);
+    for (String f : new String[] {io.prefstream.model.bert.TunedEncoderStore.PARAMS_FILE,
+        io.prefstream.model.bert.TunedEncoderStore.META_FILE}) {
+      java.nio.file.Files.copy(from.resolve(f), to.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
   static List<FeaturizedPair> featurize(PairFeaturizer fz, List<PreferenceRecord> records) {
     System.err.printf("featurizing %d pairs with %s (D=%d)%n", records.size(), fz.encoderId(), fz.dimension());
     long t0 = System.currentTimeMillis();

@@ -50,7 +50,7 @@ public class CustomizeCommand implements Callable<Integer> {
   @Option(names = "--enrichment-per-batch", defaultValue = "4") int enrichmentPerBatch;
 
   @Override
-  public Integer call() {
+  public Integer call() throws java.io.IOException {
     BaseModel base = BaseModelStore.load(baseDir);
     List<PreferenceRecord> events = new ArrayList<>();
     for (PreferenceRecord r : EventFiles.read(data)) {
@@ -63,7 +63,7 @@ public class CustomizeCommand implements Callable<Integer> {
       return 2;
     }
     List<PreferenceRecord> enrichment = general != null ? EventFiles.read(general) : EnrichmentSet.read(baseDir);
-    PairFeaturizer fz = CommandSupport.openFeaturizer(base.encoderId());
+    PairFeaturizer fz = CommandSupport.openFeaturizer(base.encoderId(), baseDir);
     try {
       if (fz.dimension() != base.featureDim()) {
         System.err.printf("base %s has featureDim %d but its encoder %s gives %d%n", baseDir, base.featureDim(),
@@ -84,6 +84,7 @@ public class CustomizeCommand implements Callable<Integer> {
       ModelDirectory.save(out, res.base(), res.individuals().values());
       if (!out.toAbsolutePath().normalize().equals(baseDir.toAbsolutePath().normalize())) {
         EnrichmentSet.copy(baseDir, out);
+        CommandSupport.copyTunedEncoder(baseDir, out);
       }
       System.err.printf("customized %d (user, domain) models in %.1f s; wrote %s%n", res.individuals().size(),
           (System.currentTimeMillis() - t0) / 1000.0, out.toAbsolutePath());

@@ -32,4 +32,13 @@ final class DataDirs {
     }
     return Path.of(System.getProperty("user.home"), ".cache", "prefstream", "embeddings");
   }
+
+  /** -Dprefstream.hidden.cache, else ~/.cache/prefstream/hidden (frozen-layer activations for encoder tuning). */
+  static Path hiddenCache() {
+    String p = System.getProperty("prefstream.hidden.cache");
+    if (p != null) {
+      return p.isBlank() ? null : Path.of(p);
+    }
+    return Path.of(System.getProperty("user.home"), ".cache", "prefstream", "hidden");
+  }
 }

@@ -40,7 +40,7 @@ public class EvalCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ModelDirectory.Contents contents = ModelDirectory.load(model);
     List<PreferenceRecord> records = EventFiles.read(data);
-    PairFeaturizer fz = CommandSupport.openFeaturizer(contents.base().encoderId());
+    PairFeaturizer fz = CommandSupport.openFeaturizer(contents.base().encoderId(), model);
     try {
       List<FeaturizedPair> pairs = CommandSupport.featurize(fz, records);
       Evaluator.Report report = new Evaluator(contents.base(), contents::individual).evaluate(pairs, asUser, asDomain);

@@ -3,6 +3,9 @@ package io.prefstream.model.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prefstream.model.bench.QualityConfig;
+import io.prefstream.model.bert.EncoderTuneConfig;
+import io.prefstream.model.bert.UserCap;
+import io.prefstream.model.encoder.Encoders;
 import io.prefstream.model.bench.QualityTable;
 import io.prefstream.model.customize.CustomizeConfig;
 import io.prefstream.model.reward.PairFeaturizer;
@@ -51,6 +54,25 @@ public class QualityTableCommand implements Callable<Integer> {
   @Option(names = "--epochs", defaultValue = "3") int epochs;
   @Option(names = "--batch-size", defaultValue = "16") int batchSize;
 
+  @Option(names = "--tune-encoder-layers", defaultValue = "0",
+      description = "Fine-tune MiniLM's top K layers (with the heads) on the train splits first; 0 = frozen encoder "
+          + "(default: ${DEFAULT-VALUE}). Uses the fp32 all-minilm-l6-v2 weights.")
+  int tuneLayers;
+  @Option(names = "--tune-epochs", defaultValue = "1") int tuneEpochs;
+  @Option(names = "--tune-user-prompts-per-step", defaultValue = "2") int tunePromptsPerStep;
+  @Option(names = "--tune-general-pairs-per-step", defaultValue = "8") int tuneGeneralPerStep;
+  @Option(names = "--tune-encoder-lr", defaultValue = "5e-5") float tuneEncoderLr;
+  @Option(names = "--tune-head-lr", defaultValue = "3e-3") float tuneHeadLr;
+  @Option(names = "--tune-distill", defaultValue = "1.0",
+      description = "Weight of the feature-distillation loss toward the pretrained embedding of preferred responses")
+  float tuneDistill;
+  @Option(names = "--tune-user-cap", defaultValue = "median",
+      description = "Per-user cap on the pairs' total weight in tuning: median, none, or a number of pairs")
+  String tuneUserCap;
+  @Option(names = "--tune-seed", defaultValue = "7") long tuneSeed;
+  @Option(names = "--save-encoder", description = "Directory to save the tuned encoder in (encoder-top.params, encoder.json)")
+  Path saveEncoder;
+
   @Option(names = "--json", description = "Print the result as JSON on stdout (the table goes to stderr)")
   boolean json;
 
@@ -61,10 +83,30 @@ public class QualityTableCommand implements Callable<Integer> {
         marginScale, enrichmentWeight);
     TrainerConfig individual = new TrainerConfig(lr, steps, l2Pull, marginScale, enrichmentWeight);
     CustomizeConfig cc = new CustomizeConfig(!noGeneric, base, individual, epochs, batchSize, enrichmentPerBatch, 17);
-    QualityConfig qc = new QualityConfig(encoder, hashedDims < 0 ? PairFeaturizer.DEFAULT_HASHED_DIMS : hashedDims,
+    EncoderTuneConfig tune = null;
+    String enc = encoder;
+    if (tuneLayers > 0) {
+      UserCap cap = switch (tuneUserCap) {
+        case "median" -> UserCap.median();
+        case "none" -> UserCap.none();
+        default -> {
+          try {
+            yield UserCap.fixed(Integer.parseInt(tuneUserCap));
+          } catch (NumberFormatException e) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                "--tune-user-cap must be median, none or a number of pairs, got '" + tuneUserCap + "'");
+          }
+        }
+      };
+      tune = new EncoderTuneConfig(tuneLayers, tuneEpochs, tunePromptsPerStep, tuneGeneralPerStep, tuneEncoderLr,
+          tuneHeadLr, marginScale, tuneDistill, cap, tuneSeed);
+      // Tuning starts from the fp32 weights (the quantized model's are not trainable).
+      enc = Encoders.MINILM;
+    }
+    QualityConfig qc = new QualityConfig(enc, hashedDims < 0 ? PairFeaturizer.DEFAULT_HASHED_DIMS : hashedDims,
         List.of(data.resolve("general/helpful-dev.events.jsonl"), data.resolve("general/harmless-dev.events.jsonl")),
         List.of(data.resolve("dsp/dsp-dev.events.jsonl")), testPercent, base, cc, newUserEvents,
-        DataDirs.embeddingCache());
+        DataDirs.embeddingCache(), tune, DataDirs.hiddenCache(), saveEncoder);
     QualityTable.Result r = new QualityTable(qc).run(System.err::println);
     String table = QualityTable.format(r);
     if (json) {

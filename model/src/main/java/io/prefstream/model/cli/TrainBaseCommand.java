@@ -7,6 +7,7 @@ import io.prefstream.model.data.FeaturizedPair;
 import io.prefstream.model.data.PreferenceRecord;
 import io.prefstream.model.reward.BaseModel;
 import io.prefstream.model.reward.PairFeaturizer;
+import io.prefstream.model.encoder.Encoders;
 import io.prefstream.model.reward.PreferenceLoss;
 import io.prefstream.model.train.BaseTrainer;
 import io.prefstream.model.train.BaseTrainerConfig;
@@ -45,7 +46,7 @@ public class TrainBaseCommand implements Callable<Integer> {
   @Option(names = "--version", defaultValue = "1", description = "Base version to write") long version;
 
   @Override
-  public Integer call() {
+  public Integer call() throws java.io.IOException {
     List<PreferenceRecord> records = EventFiles.read(data);
     if (records.isEmpty()) {
       System.err.println("no preference events in " + data);
@@ -72,6 +73,10 @@ public class TrainBaseCommand implements Callable<Integer> {
         BaseModel base = new BaseModel(version, fz.encoderId(), fz.dimension(), w, Map.of(), pairs.size(),
             System.currentTimeMillis());
         BaseModelStore.save(base, out);
+        if (encoder.startsWith(Encoders.TUNED_DIR_PREFIX)) {
+          // The base version carries its tuned encoder, so Encoders.openForModel(out, base.encoderId()) finds it.
+          CommandSupport.copyTunedEncoder(Path.of(encoder.substring(Encoders.TUNED_DIR_PREFIX.length())), out);
+        }
         EnrichmentSet.write(out, records, EnrichmentSet.DEFAULT_SIZE);
         int ok = 0;
         for (TrainingPair p : pairs) {

@@ -8,7 +8,11 @@ public final class Encoders {
   public static final String MINILM_QUANTIZED = "all-minilm-l6-v2-q";
   public static final String VALID_SPECS = MINILM + ", " + MINILM_QUANTIZED + ", "
       + HashingNgramEncoder.SPEC_PREFIX + "<N> (e.g. hashing-ngram-v1-d256), "
-      + "onnx:<model.onnx>,<tokenizer.json>";
+      + "onnx:<model.onnx>,<tokenizer.json>, " + Encoders.MINILM_DJL + ", tuned:<model dir>";
+  /** all-MiniLM-L6-v2 (fp32) as a trainable DJL PyTorch block, same embeddings as {@link #MINILM} to ~1e-6. */
+  public static final String MINILM_DJL = MINILM + "~djl";
+  /** Spec prefix of a tuned encoder saved in a model directory ({@code TunedEncoderStore}). */
+  public static final String TUNED_DIR_PREFIX = "tuned:";
 
   private Encoders() {}
 
@@ -18,6 +22,23 @@ public final class Encoders {
    */
   public static boolean worthDiskCaching(String spec) {
     return !spec.startsWith(HashingNgramEncoder.SPEC_PREFIX);
+  }
+
+  /**
+   * The encoder a base model directory was trained with: its tuned encoder ({@code DIR/encoder-top.params}) when
+   * {@code encoderSpec} names one (and it must be the one in {@code modelDir}), else {@link #open(String)}.
+   */
+  public static TextEncoder openForModel(Path modelDir, String encoderSpec) {
+    if (encoderSpec != null && encoderSpec.startsWith(io.prefstream.model.bert.TunedEncoderStore.TUNED_PREFIX)) {
+      String inDir = io.prefstream.model.bert.TunedEncoderStore.exists(modelDir)
+          ? io.prefstream.model.bert.TunedEncoderStore.encoderId(modelDir) : "(none)";
+      if (!inDir.equals(encoderSpec)) {
+        throw new IllegalArgumentException("model needs tuned encoder " + encoderSpec + " but " + modelDir
+            + " holds " + inDir);
+      }
+      return io.prefstream.model.bert.TunedEncoderStore.open(modelDir, null);
+    }
+    return open(encoderSpec);
   }
 
   public static TextEncoder open(String spec) {
@@ -41,6 +62,16 @@ public final class Encoders {
         throw new IllegalArgumentException(
             "bad hashing encoder dimension '" + n + "' in spec '" + spec + "'; valid specs: " + VALID_SPECS);
       }
+    }
+    if (s.equals(MINILM_DJL)) {
+      return io.prefstream.model.bert.MiniLmEncoder.pretrained();
+    }
+    if (s.startsWith(TUNED_DIR_PREFIX)) {
+      return io.prefstream.model.bert.TunedEncoderStore.open(Path.of(s.substring(TUNED_DIR_PREFIX.length())), null);
+    }
+    if (s.startsWith(io.prefstream.model.bert.TunedEncoderStore.TUNED_PREFIX)) {
+      throw new IllegalArgumentException("encoder '" + spec + "' is a tuned encoder: open it from its model "
+          + "directory with Encoders.openForModel(dir, encoderId) or the spec tuned:<dir>");
     }
     if (s.startsWith("onnx:")) {
       String[] parts = s.substring("onnx:".length()).split(",", -1);

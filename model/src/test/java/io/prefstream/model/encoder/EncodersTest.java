@@ -54,4 +54,16 @@ class EncodersTest {
     }
     return s;
   }
+
+  @Test
+  void tunedEncoderIdsPointToTheirModelDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    assertThatThrownBy(() -> Encoders.open("all-minilm-l6-v2~tuned:0123456789ab"))
+        .hasMessageContaining("openForModel").hasMessageContaining("tuned:<dir>");
+    assertThatThrownBy(() -> Encoders.openForModel(dir, "all-minilm-l6-v2~tuned:0123456789ab"))
+        .hasMessageContaining("holds (none)");
+    assertThatThrownBy(() -> Encoders.open("tuned:" + dir)).hasMessageContaining("no tuned encoder in");
+    try (TextEncoder h = Encoders.openForModel(dir, "hashing-ngram-v1-d8")) {
+      assertThat(h.dimension()).isEqualTo(8);
+    }
+  }
 }

@@ -1,0 +1,82 @@
+package io.prefstream.model.bench;
+
+import io.prefstream.model.bert.EncoderTuner;
+import io.prefstream.model.bert.HiddenStateCache;
+import io.prefstream.model.bert.MiniLmEncoder;
+import io.prefstream.model.bert.TunedEncoderStore;
+import io.prefstream.model.bert.TunedMiniLmEncoder;
+import io.prefstream.model.data.PreferenceRecord;
+import io.prefstream.model.encoder.Encoders;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** The quality table's optional first step: tune MiniLM's top layers on the train splits, save, and serve it. */
+final class EncoderTuning {
+  private final QualityConfig config;
+
+  EncoderTuning(QualityConfig config) {
+    this.config = config;
+  }
+
+  /**
+   * Caches the frozen layers' activations of every text in {@code all} (train and test: the test texts are only
+   * encoded, never trained on), tunes on {@code train}, saves the tuned top and returns the tuned encoder,
+   * which reads the same activation cache.
+   */
+  TunedMiniLmEncoder tune(List<PreferenceRecord> all, List<PreferenceRecord> train, Consumer<String> progress) {
+    if (!config.encoderSpec().equals(Encoders.MINILM) && !config.encoderSpec().equals(Encoders.MINILM_QUANTIZED)) {
+      throw new IllegalArgumentException("encoder tuning needs " + Encoders.MINILM + " (fp32 weights), got '"
+          + config.encoderSpec() + "'");
+    }
+    int k = config.tune().topLayers();
+    MiniLmEncoder pretrained = MiniLmEncoder.pretrained();
+    // Activations after layer min(4, 6−k): one cache serves k = 1 and k = 2 (for k = 1, layer 4 runs frozen).
+    int split = Math.max(0, pretrained.block().config().layers() - Math.max(k, 2));
+    HiddenStateCache cache = HiddenStateCache.open(config.hiddenCacheDir(), Encoders.MINILM, split,
+        pretrained.dimension());
+    try {
+      Set<String> texts = new LinkedHashSet<>();
+      for (PreferenceRecord r : all) {
+        texts.add(r.prompt());
+        texts.add(r.chosen());
+        texts.add(r.rejected());
+      }
+      long t0 = System.currentTimeMillis();
+      progress.accept("hidden-state cache after layer " + split + ": " + cache.size() + " texts cached, "
+          + texts.size() + " needed");
+      long[] last = {t0};
+      int computed = cache.fill(pretrained, new ArrayList<>(texts), n -> {
+        if (System.currentTimeMillis() - last[0] > 15_000) {
+          last[0] = System.currentTimeMillis();
+          progress.accept("  " + n + " texts through the frozen layers");
+        }
+      });
+      progress.accept(String.format("frozen layers: %d texts computed in %.1f s", computed,
+          (System.currentTimeMillis() - t0) / 1000.0));
+      progress.accept("tuning the top " + k + " layer(s) on " + train.size() + " train pairs: " + config.tune());
+      EncoderTuner.Result r = new EncoderTuner(config.tune()).tune(pretrained, cache, train, progress);
+      progress.accept(String.format("tuning: %d steps in %.1f s, epoch accuracy %s, user pair weight %.3f",
+          r.steps(), r.millis() / 1000.0, r.epochAccuracy(), r.userWeightShare()));
+      Path out = config.tunedEncoderOut() != null ? config.tunedEncoderOut()
+          : Files.createTempDirectory("prefstream-tuned-encoder");
+      String id = TunedEncoderStore.save(out, r.top());
+      progress.accept("tuned encoder " + id + " saved in " + out);
+      return new TunedMiniLmEncoder(id, pretrained, r.top(), cache);
+    } catch (IOException e) {
+      cache.close();
+      pretrained.close();
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      cache.close();
+      pretrained.close();
+      throw e;
+    }
+  }
+}
