@@ -69,7 +69,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole pipeline (ingest, learner, scorer, an app publishing DSP events) on a broker that requires SASL/SCRAM and
  * enforces ACLs, each service authenticated as its own user holding exactly the ACLs of the Strimzi manifests
  * ({@code deploy/k8s/base/kafka-users.yaml}), with checkpoint signing on. Then: an authenticated intruder without
- * WRITE on {@code models} cannot publish a checkpoint there, and cannot read anyone's events; a checkpoint written
+ * WRITE on {@code models} cannot publish a checkpoint there (nor can ingest, the scorer or the app), and cannot read
+ * anyone's events; a checkpoint written
  * without the signing key by a principal that can write (the super user) is refused by the scorer; the scorer keeps
  * serving the learner's version throughout; a wrong password fails fast.
  */
@@ -158,6 +159,15 @@ class SaslAclPipelineTest {
           assertThatThrownBy(() -> intruder.send(new ProducerRecord<>(topics.models(), partition,
               ModelKey.of(WATCHED_USER, WATCHED_DOMAIN).bytes(), intruderBytes)).get(30, TimeUnit.SECONDS))
               .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TopicAuthorizationException.class);
+        }
+        // Neither can any service but the learner, nor the app: their users hold no WRITE on models either.
+        for (String user : List.of("prefstream-ingest", "prefstream-scorer", "prefstream-app")) {
+          try (KafkaProducer<byte[], byte[]> other = producer(broker, user, passwords.get(user))) {
+            assertThatThrownBy(() -> other.send(new ProducerRecord<>(topics.models(), partition,
+                ModelKey.of(WATCHED_USER, WATCHED_DOMAIN).bytes(), intruderBytes)).get(30, TimeUnit.SECONDS))
+                .as(user + " writing models").isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(TopicAuthorizationException.class);
+          }
         }
         // ... nor read what users taught the system.
         try (KafkaConsumer<byte[], byte[]> snoop = consumer(broker, "intruder", passwords.get("intruder"))) {
