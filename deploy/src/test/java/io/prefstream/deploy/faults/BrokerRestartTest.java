@@ -77,7 +77,7 @@ class BrokerRestartTest {
   private static final Duration OUTAGE = Duration.ofSeconds(15);
   private static final Duration AFTER = Duration.ofSeconds(8);
   /** The scorer's probe (2 s interval, 2 s timeout) notices the outage within this. */
-  private static final Duration DETECTION = Duration.ofSeconds(6);
+  private static final Duration DETECTION = Duration.ofSeconds(8);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
