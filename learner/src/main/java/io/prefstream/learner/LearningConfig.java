@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param gateEnabled publish a new version only when it is not worse than the current one on the held-back events
  * @param gateAccuracyTolerance accuracy the candidate may lose on the held-back events and still be published
  * @param gateLossTolerance mean loss the candidate may gain on the held-back events and still be published
+ * @param gateZ how many standard errors (on the held-back pairs) worse a candidate must also be to be refused; 0 leaves
+ *     the tolerances alone (see {@link io.prefstream.learner.train.PromotionGate})
  * @param progressiveWindow events in the per-key sliding window of progressive accuracy
  */
 public record LearningConfig(
@@ -29,6 +31,7 @@ public record LearningConfig(
     boolean gateEnabled,
     double gateAccuracyTolerance,
     double gateLossTolerance,
+    double gateZ,
     int progressiveWindow) {
 
   public LearningConfig {
@@ -40,6 +43,9 @@ public record LearningConfig(
     check("learner.progressive.window", progressiveWindow, 1, 100_000);
     if (!(gateAccuracyTolerance >= 0 && gateAccuracyTolerance <= 1)) {
       throw new ConfigException("learner.gate.accuracy.tolerance", String.valueOf(gateAccuracyTolerance), "in [0, 1]");
+    }
+    if (!(gateZ >= 0 && gateZ <= 10)) {
+      throw new ConfigException("learner.gate.z", String.valueOf(gateZ), "in [0, 10] standard errors");
     }
     if (!(gateLossTolerance >= 0) || Double.isInfinite(gateLossTolerance)) {
       throw new ConfigException("learner.gate.loss.tolerance", String.valueOf(gateLossTolerance), "finite, >= 0");
@@ -57,25 +63,31 @@ public record LearningConfig(
    * size 2 over 30 steps, u shrinks by ~45% every round, so a key only remembers its last couple of batches; measured on
    * the DSP stream (learner/README.md), learning rate 1, 10 steps and l2Pull 1e-4 learn more and run 3x faster.
    */
+  /** One of 16 held-back pairs (1/16 = 0.0625) may flip the other way without refusal. */
+  public static final double DEFAULT_GATE_ACCURACY_TOLERANCE = 0.07;
+  public static final double DEFAULT_GATE_LOSS_TOLERANCE = 0.2;
+  /** One-sided 95 %. */
+  public static final double DEFAULT_GATE_Z = 1.645;
+
   public static LearningConfig defaults() {
     TrainerConfig t = TrainerConfig.defaults();
     return new LearningConfig(new TrainerConfig(1.0f, 10, 1e-4f, t.marginScale(), t.enrichmentWeight()), 4, 512, 5,
-        16, true, 0.0, 0.05, 200);
+        16, true, DEFAULT_GATE_ACCURACY_TOLERANCE, DEFAULT_GATE_LOSS_TOLERANCE, DEFAULT_GATE_Z, 200);
   }
 
   public LearningConfig withTrainer(TrainerConfig t) {
     return new LearningConfig(t, enrichmentPairs, enrichmentPoolSize, holdbackEvery, holdbackSize, gateEnabled,
-        gateAccuracyTolerance, gateLossTolerance, progressiveWindow);
+        gateAccuracyTolerance, gateLossTolerance, gateZ, progressiveWindow);
   }
 
   public LearningConfig withEnrichment(int pairs, int pool) {
     return new LearningConfig(trainer, pairs, pool, holdbackEvery, holdbackSize, gateEnabled,
-        gateAccuracyTolerance, gateLossTolerance, progressiveWindow);
+        gateAccuracyTolerance, gateLossTolerance, gateZ, progressiveWindow);
   }
 
   public LearningConfig withGate(boolean enabled, int every, int size) {
     return new LearningConfig(trainer, enrichmentPairs, enrichmentPoolSize, every, size, enabled,
-        gateAccuracyTolerance, gateLossTolerance, progressiveWindow);
+        gateAccuracyTolerance, gateLossTolerance, gateZ, progressiveWindow);
   }
 
   public static LearningConfig from(Settings s) {
@@ -96,6 +108,7 @@ public record LearningConfig(
         s.bool("learner.gate.enabled", d.gateEnabled()),
         s.doubleValue("learner.gate.accuracy.tolerance", d.gateAccuracyTolerance(), 0, 1),
         s.doubleValue("learner.gate.loss.tolerance", d.gateLossTolerance(), 0, 1e6),
+        s.doubleValue("learner.gate.z", d.gateZ(), 0, 10),
         s.integer("learner.progressive.window", d.progressiveWindow(), 1, 100_000));
   }
 }

@@ -61,7 +61,8 @@ public final class BatchLearner {
     this.trainer = trainer;
     this.enrichment = enrichment;
     this.config = config;
-    this.gate = new PromotionGate(config.gateEnabled(), config.gateAccuracyTolerance(), config.gateLossTolerance());
+    this.gate = new PromotionGate(config.gateEnabled(), config.gateAccuracyTolerance(), config.gateLossTolerance(),
+        config.gateZ());
     this.zeros = new float[base.featureDim()];
   }
 
