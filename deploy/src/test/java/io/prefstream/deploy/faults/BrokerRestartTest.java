@@ -257,6 +257,10 @@ class BrokerRestartTest {
           counters(learnerMeters, LearnerService.KAFKA_RETRIES),
           counters(learnerMeters, LearnerService.PRODUCER_RECREATED),
           counters(scorerMeters, "prefstream.scorer.kafka.errors"));
+      // Not asserted: whether an ingest stream thread dies depends on where the outage catches it (Kafka Streams
+      // retries most timeouts itself: a commit that times out marks the tasks corrupted and re-creates them); in 2 of
+      // 5 runs here it died (a changelog send timed out; a punctuator sent during a pending timed-out commit) and
+      // was replaced. The outcome checks above hold either way.
       assertThat(learner.health().status()).as(learner.health().toString())
           .isEqualTo(io.prefstream.runtime.metrics.MetricsEndpoint.Health.Status.UP);
       assertThat(scorer.checkpointsRefused()).isZero();
