@@ -110,7 +110,7 @@ public final class IngestService implements AutoCloseable {
    * The simple class name of the first cause in {@code e}'s chain that means "Kafka was unreachable or restarted"
    * rather than "this input or this code is broken", or null.
    */
-  static String transientKafkaCause(Throwable e) {
+  public static String transientKafkaCause(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof org.apache.kafka.common.errors.RetriableException // timeouts, disconnects, leader moves
           || t instanceof org.apache.kafka.common.errors.ProducerFencedException

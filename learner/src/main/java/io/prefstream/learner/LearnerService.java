@@ -413,7 +413,7 @@ public final class LearnerService implements AutoCloseable {
    * is broken" (simple class name), or null. Such a transaction may or may not have committed; either way its
    * checkpoints, state and offsets went (or did not go) together, so replaying from the committed offsets is exact.
    */
-  static String transientKafkaCause(Throwable e) {
+  public static String transientKafkaCause(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof RetriableException // timeouts (commit, send, metadata), disconnects, coordinator moves
           || t instanceof InvalidProducerEpochException
