@@ -40,8 +40,12 @@ public final class IngestBenchmark {
    * @param users how many distinct users they are spread over (round robin)
    * @param textChars characters in each of prompt, chosen and rejected; sets the record size
    */
+  /**
+   * @param floor run {@link FloorTopology} (no parsing, no state) with ingest's Kafka Streams settings instead of
+   *     ingest, to measure what any exactly-once Streams application can reach here
+   */
   public record Options(int events, int users, int partitions, int textChars, int streamThreads, Duration window,
-      int earlyEmit, Duration commitInterval, long seed) {
+      int earlyEmit, Duration commitInterval, long seed, boolean floor) {
     public Options {
       if (events < 1 || users < 1 || partitions < 1 || textChars < 1 || streamThreads < 1) {
         throw new IllegalArgumentException("events, users, partitions, text size and threads must be positive, got "
@@ -52,14 +56,15 @@ public final class IngestBenchmark {
 
   /** Measured numbers; rates in records (events) per second. */
   public record Result(int events, double avgRecordBytes, int partitions, int users, double rawRecordsPerSec,
-      double rawSeconds, double ingestEventsPerSec, double ingestSeconds, long batches, double ratio) {
+      double rawSeconds, double ingestEventsPerSec, double ingestSeconds, long batches, double ratio, String mode) {
 
     public String toJson() {
       return String.format(java.util.Locale.ROOT,
           "{\"events\":%d,\"avgRecordBytes\":%.1f,\"partitions\":%d,\"users\":%d,\"rawRecordsPerSec\":%.1f,"
-              + "\"rawSeconds\":%.3f,\"ingestEventsPerSec\":%.1f,\"ingestSeconds\":%.3f,\"batches\":%d,\"ratio\":%.3f}",
+              + "\"rawSeconds\":%.3f,\"ingestEventsPerSec\":%.1f,\"ingestSeconds\":%.3f,\"batches\":%d,\"ratio\":%.3f,"
+              + "\"mode\":\"%s\"}",
           events, avgRecordBytes, partitions, users, rawRecordsPerSec, rawSeconds, ingestEventsPerSec, ingestSeconds,
-          batches, ratio);
+          batches, ratio, mode);
     }
   }
 
@@ -84,27 +89,65 @@ public final class IngestBenchmark {
       AtomicLong batches = new AtomicLong();
       double ingestSeconds;
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
-      try (IngestService ingest = new IngestService(config, registry)) {
-        ingest.start();
-        if (!ingest.awaitRunning(Duration.ofSeconds(120))) {
-          throw new IllegalStateException("ingest did not start: " + ingest.health().detail());
-        }
-        ingestSeconds = pushAndDrain(bootstrap, config.topics().events(), config.topics().batches(), o.partitions(),
-            records, value -> {
-              batches.incrementAndGet();
-              return value == null ? 0 : count(value, EVENT_ID_KEY);
-            });
-        if (verbose()) {
-          registry.getMeters().stream()
-              .filter(m -> m.getId().getName().matches("kafka\\.stream\\.thread\\..*(ratio|latency\\.avg|records\\.avg)"))
-              .forEach(m -> m.measure().forEach(ms -> System.err.println(m.getId().getName() + " "
-                  + m.getId().getTag("thread.id") + " = " + ms.getValue())));
+      if (o.floor()) {
+        ingestSeconds = runFloor(config, bootstrap, records, batches, registry);
+      } else {
+        try (IngestService ingest = new IngestService(config, registry)) {
+          ingest.start();
+          if (!ingest.awaitRunning(Duration.ofSeconds(120))) {
+            throw new IllegalStateException("ingest did not start: " + ingest.health().detail());
+          }
+          ingestSeconds = pushAndDrain(bootstrap, config.topics().events(), config.topics().batches(),
+              o.partitions(), records, value -> {
+                batches.incrementAndGet();
+                return value == null ? 0 : count(value, EVENT_ID_KEY);
+              });
+          printStreamThreadRatios(registry);
         }
       }
       double raw = o.events() / rawSeconds;
       double ing = o.events() / ingestSeconds;
       return new Result(o.events(), avgBytes, o.partitions(), o.users(), raw, rawSeconds, ing, ingestSeconds,
-          batches.get(), ing / raw);
+          batches.get(), ing / raw, o.floor() ? "floor" : "ingest");
+    }
+  }
+
+  /** {@link FloorTopology} with ingest's Kafka Streams settings, timed like ingest. */
+  private static double runFloor(IngestConfig config, String bootstrap, List<byte[][]> records, AtomicLong outputs,
+      SimpleMeterRegistry registry) throws InterruptedException {
+    io.prefstream.ingest.admin.TopicProvisioner.ensureTopics(config);
+    java.util.Properties props = IngestService.streamsProperties(config,
+        new io.prefstream.ingest.metrics.IngestMetrics(registry));
+    try (org.apache.kafka.streams.KafkaStreams streams = new org.apache.kafka.streams.KafkaStreams(
+        FloorTopology.build(config.topics().events(), config.topics().batches()), props)) {
+      io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics m =
+          new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams);
+      m.bindTo(registry);
+      streams.start();
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (streams.state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("floor topology did not start: " + streams.state());
+        }
+        Thread.sleep(50);
+      }
+      double seconds = pushAndDrain(bootstrap, config.topics().events(), config.topics().batches(),
+          config.partitions(), records, value -> {
+            outputs.incrementAndGet();
+            return FloorTopology.items(value);
+          });
+      printStreamThreadRatios(registry);
+      m.close();
+      return seconds;
+    }
+  }
+
+  private static void printStreamThreadRatios(SimpleMeterRegistry registry) {
+    if (verbose()) {
+      registry.getMeters().stream()
+          .filter(m -> m.getId().getName().matches("kafka\\.stream\\.thread\\..*(ratio|latency\\.avg|records\\.avg)"))
+          .forEach(m -> m.measure().forEach(ms -> System.err.println(m.getId().getName() + " "
+              + m.getId().getTag("thread.id") + " = " + ms.getValue())));
     }
   }
 
@@ -133,10 +176,21 @@ public final class IngestBenchmark {
       Throwable[] failure = new Throwable[1];
       Thread reader = new Thread(() -> {
         try {
+          long start = System.nanoTime();
+          long nextReport = start + 500_000_000L;
+          StringBuilder timeline = new StringBuilder();
           while (received[0] < records.size() && !Thread.currentThread().isInterrupted()) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
               received[0] += itemsPerRecord.applyAsInt(r.value());
             }
+            if (verbose() && System.nanoTime() >= nextReport) {
+              timeline.append(String.format(java.util.Locale.ROOT, " %.1fs:%d", (nextReport - start) / 1e9,
+                  received[0]));
+              nextReport += 500_000_000L;
+            }
+          }
+          if (verbose()) {
+            System.err.println("read back from " + out + " (time since first send: items):" + timeline);
           }
         } catch (RuntimeException e) {
           failure[0] = e;

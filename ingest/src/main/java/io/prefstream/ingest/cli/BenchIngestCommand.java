@@ -47,6 +47,11 @@ public final class BenchIngestCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Seed of the generated texts (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--floor",
+      description = "Measure a do-nothing exactly-once Kafka Streams app (read, count, write 1 record per 16 events) "
+          + "with ingest's settings instead of ingest: the ceiling for ingest here.")
+  boolean floor;
+
   @Option(names = "--json", description = "Print one JSON line instead of text.")
   boolean json;
 
@@ -62,7 +67,7 @@ public final class BenchIngestCommand implements Callable<Integer> {
     Path work = Files.createTempDirectory("prefstream-bench-ingest");
     try {
       IngestBenchmark.Result r = IngestBenchmark.run(new IngestBenchmark.Options(events, users, partitions, textChars,
-          threads, Duration.ofMillis(windowMs), earlyEmit, Duration.ofMillis(commitIntervalMs), seed), work);
+          threads, Duration.ofMillis(windowMs), earlyEmit, Duration.ofMillis(commitIntervalMs), seed, floor), work);
       if (json) {
         System.out.println(r.toJson());
       } else {

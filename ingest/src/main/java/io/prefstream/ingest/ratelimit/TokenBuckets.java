@@ -15,9 +15,9 @@ import java.util.Map;
  * timestamps are bounded by the broker ({@code log.message.timestamp.after.max.ms}, one hour by default in Kafka 4),
  * or made unforgeable with {@code message.timestamp.type=LogAppendTime} on the events topic.
  *
- * <p>Memory is bounded by {@code maxTrackedUsers}: users whose bucket has refilled completely carry no information and
- * are dropped first (least recently seen first); past the bound the least recently seen user is dropped anyway and
- * starts again from a full bucket.
+ * <p>Memory is bounded by {@code maxTrackedUsers}: at the bound, users whose bucket has refilled completely (they carry
+ * no information) are dropped first, least recently seen first; if none is, the least recently seen user is dropped
+ * anyway and starts again from a full bucket.
  */
 public final class TokenBuckets {
   private static final long MICROS_PER_TOKEN = 1_000_000L;
@@ -86,20 +86,24 @@ public final class TokenBuckets {
     return Math.min(capacity, b.tokens + elapsed * refillPerMs);
   }
 
+  /**
+   * Only at the bound: forgetting a full bucket changes no decision but costs a re-insert when the user comes back
+   * (with many users at a few events per second each, that was one map insert and removal per event).
+   */
   private void evictIdle() {
+    if (buckets.size() < maxTracked) {
+      return;
+    }
     Iterator<Map.Entry<String, Bucket>> it = buckets.entrySet().iterator();
-    // a few per insert keep the cost constant; full buckets are forgotten without changing any decision
-    for (int checked = 0; checked < 2 && it.hasNext(); checked++) {
-      Bucket eldest = it.next().getValue();
-      if (refilled(eldest, newestMs) < capacity) {
-        break;
+    // least recently seen first: nearly always full again; a few per call keep the cost constant
+    for (int checked = 0; checked < 16 && it.hasNext() && buckets.size() >= maxTracked / 2; checked++) {
+      if (refilled(it.next().getValue(), newestMs) >= capacity) {
+        it.remove();
       }
-      it.remove();
     }
     while (buckets.size() >= maxTracked) {
       it = buckets.entrySet().iterator();
-      Bucket eldest = it.next().getValue();
-      if (refilled(eldest, newestMs) < capacity) {
+      if (refilled(it.next().getValue(), newestMs) < capacity) {
         evictedNotFull++;
       }
       it.remove();

@@ -51,7 +51,8 @@ final class ValidateProcessor implements Processor<byte[], byte[], byte[], Outco
       }
       return;
     }
-    ParseResult result = EventParser.parse(value, record.timestamp());
+    PreferenceEvent fast = FastEventReader.tryRead(value, record.timestamp());
+    ParseResult result = fast != null ? new ParseResult.Valid(fast) : EventParser.parse(value, record.timestamp());
     if (result instanceof ParseResult.Invalid invalid) {
       reject(record, invalid.reason().code(), invalid.detail());
       return;

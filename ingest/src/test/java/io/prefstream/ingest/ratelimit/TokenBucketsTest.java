@@ -61,12 +61,16 @@ class TokenBucketsTest {
   @Test
   void memoryIsBoundedAndFullBucketsGoFirst() {
     TokenBuckets b = new TokenBuckets(new UserRateLimit(1, 5, 1000));
-    // 5,000 users one second apart: every bucket is full again 5 s after its single event, so those are dropped
+    // a flooding user, then 5,000 users one second apart: every bucket but the flooder's is full again 5 s after its
+    // single event, so only full ones are dropped and the flooder's state survives
+    assertThat(accepted(b, "flood", 0, 100, 0)).isEqualTo(5);
     for (int u = 0; u < 5000; u++) {
       assertThat(b.tryAcquire("u" + u, u * 1000L)).isTrue();
+      b.tryAcquire("flood", u * 1000L); // keeps the flooder recently seen and empty
     }
-    assertThat(b.trackedUsers()).isLessThanOrEqualTo(10);
+    assertThat(b.trackedUsers()).isLessThanOrEqualTo(1000);
     assertThat(b.evictedNotFull()).isZero();
+    assertThat(b.tryAcquire("flood", 4_999_000L)).isFalse();
     // 5,000 users in the same millisecond: none is full, the bound holds anyway
     for (int u = 0; u < 5000; u++) {
       b.tryAcquire("v" + u, 10_000_000L);
