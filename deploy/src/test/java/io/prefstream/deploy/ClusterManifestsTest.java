@@ -81,6 +81,44 @@ class ClusterManifestsTest {
   }
 
   @Test
+  void everyServiceLogsInAsItsOwnKafkaUserOverTlsAndTheModelPathIsSigned() throws IOException {
+    Path base = DEPLOY.resolve("k8s/base");
+    Set<String> users = new HashSet<>();
+    for (JsonNode doc : yamlDocs(base.resolve("kafka-users.yaml"))) {
+      if (doc.path("kind").asText().equals("KafkaUser")) {
+        users.add(doc.path("metadata").path("name").asText());
+      }
+    }
+    String properties = yamlDocs(base.resolve("configmap.yaml")).get(0).path("data").path("prefstream.properties")
+        .asText();
+    assertThat(properties).contains("kafka.security.protocol=SASL_SSL", "kafka.sasl.mechanism=SCRAM-SHA-512",
+        "kafka.ssl.truststore.location=/etc/kafka-ca/ca.crt");
+    for (String service : List.of("ingest", "learner", "scorer")) {
+      JsonNode deployment = yamlDocs(base.resolve(service + ".yaml")).get(0);
+      JsonNode pod = deployment.path("spec").path("template").path("spec");
+      JsonNode container = pod.path("containers").get(0);
+      Map<String, JsonNode> env = new HashMap<>();
+      container.path("env").forEach(e -> env.put(e.path("name").asText(), e));
+      JsonNode jaas = env.get("PREFSTREAM_KAFKA_SASL_JAAS_CONFIG");
+      assertThat(jaas).as(service + " JAAS env").isNotNull();
+      String secret = jaas.path("valueFrom").path("secretKeyRef").path("name").asText();
+      assertThat(secret).as(service + " logs in as its own user").isEqualTo("prefstream-" + service).isIn(users);
+      Map<String, String> mounts = new HashMap<>();
+      container.path("volumeMounts").forEach(m -> mounts.put(m.path("name").asText(), m.path("mountPath").asText()));
+      assertThat(mounts).containsEntry("kafka-ca", "/etc/kafka-ca");
+      boolean signs = !service.equals("ingest");
+      assertThat(env.containsKey("PREFSTREAM_CHECKPOINT_SIGNING_KEY_FILE")).as(service + " signing key").isEqualTo(signs);
+      if (signs) {
+        assertThat(env.get("PREFSTREAM_CHECKPOINT_SIGNING_KEY_FILE").path("value").asText())
+            .startsWith(mounts.get("signing") + "/");
+      }
+      Set<String> volumes = new HashSet<>();
+      pod.path("volumes").forEach(v -> volumes.add(v.path("name").asText()));
+      assertThat(volumes).containsAll(mounts.keySet());
+    }
+  }
+
+  @Test
   void userKeyedTopicsShareOnePartitionCountAndModelsIsCompacted() throws IOException {
     Map<String, JsonNode> topics = new HashMap<>();
     for (JsonNode doc : yamlDocs(DEPLOY.resolve("k8s/base/topics.yaml"))) {
