@@ -29,6 +29,8 @@ import io.prefstream.protocol.batch.TrainingBatch;
 import io.prefstream.protocol.batch.TrainingBatchCodec;
 import io.prefstream.protocol.event.EventParser;
 import io.prefstream.protocol.event.PreferenceEvent;
+import io.prefstream.protocol.score.ScoreRequest;
+import io.prefstream.protocol.score.ScoreRequestParser;
 import io.prefstream.protocol.topic.Topics;
 import io.prefstream.runtime.config.Settings;
 import io.prefstream.scorer.ScorerConfig;
@@ -48,6 +50,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -229,6 +232,18 @@ class BrokerRestartTest {
       // Scorer: serves the newest checkpoint of every key.
       awaitTrue(Duration.ofSeconds(30), () -> newest.values().stream().allMatch(m ->
           servedVersion(scorerUrl, m.userId(), m.domain()) == m.version()), "scorer serving every newest checkpoint");
+
+      // The scorer's Kafka path is back too: a request on score-requests gets its reply on scores.
+      try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bs, "acks", "all"),
+          new ByteArraySerializer(), new ByteArraySerializer())) {
+        p.send(new ProducerRecord<>(topics.scoreRequests(), "user-0".getBytes(StandardCharsets.UTF_8),
+            ScoreRequestParser.encode(new ScoreRequest("after-restart", "user-0", STYLES.get(0), "Which is better?",
+                List.of("one answer", "another answer"))))).get(30, TimeUnit.SECONDS);
+      }
+      awaitTrue(Duration.ofSeconds(60), () -> readAll(bs, topics.scores()).stream().anyMatch(r ->
+          r.value() != null && ScoreRequestParser.decodeReply(r.value()).requestId().equals("after-restart")
+              && ScoreRequestParser.decodeReply(r.value()).rewards() != null
+              && ScoreRequestParser.decodeReply(r.value()).rewards().size() == 2), "a Kafka score reply after the restart");
 
       // While the broker was away: every scoring request answered from the loaded models, health DEGRADED (200).
       probing.stop();
