@@ -11,6 +11,7 @@ import io.prefstream.model.reward.PreferenceLoss;
 import io.prefstream.model.train.BaseTrainer;
 import io.prefstream.model.train.BaseTrainerConfig;
 import io.prefstream.model.train.TrainingPair;
+import io.prefstream.protocol.checkpoint.CheckpointVerifier;
 import io.prefstream.protocol.topic.ModelKey;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +40,16 @@ public final class BaseBootstrap {
   /** The newest base found on {@code models}, or null. */
   public static BaseModel findPublished(Map<String, Object> clientProps, String modelsTopic, int partitions,
       Duration timeout) {
+    return findPublished(clientProps, modelsTopic, partitions, timeout, null);
+  }
+
+  /**
+   * As {@link #findPublished(Map, String, int, Duration)}, but with a verifier (signing configured) a base record
+   * whose signature does not verify is skipped with a warning: a learner must not customize from a base someone
+   * else wrote to {@code models}, or publish checkpoints signed over it.
+   */
+  public static BaseModel findPublished(Map<String, Object> clientProps, String modelsTopic, int partitions,
+      Duration timeout, CheckpointVerifier verifier) {
     List<TopicPartition> tps = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       tps.add(new TopicPartition(modelsTopic, p));
@@ -47,6 +58,14 @@ public final class BaseBootstrap {
     AtomicReference<BaseModel> newest = new AtomicReference<>();
     TopicReader.readToEnd(clientProps, tps, timeout, r -> {
       if (r.value() != null && Arrays.equals(r.key(), baseKey)) {
+        if (verifier != null) {
+          CheckpointVerifier.Verdict verdict = verifier.verify(r.key(), r.value(), r.headers());
+          if (verdict != CheckpointVerifier.Verdict.VALID) {
+            log.warn("skipping the base record at {}-{}@{}: signature {} (trusted key ids {})", r.topic(),
+                r.partition(), r.offset(), verdict, verifier.keyIds());
+            return;
+          }
+        }
         ModelCheckpoint m = CheckpointCodec.decode(r.value());
         if (m instanceof BaseModel b && (newest.get() == null || b.version() >= newest.get().version())) {
           newest.set(b);

@@ -20,6 +20,7 @@ import io.prefstream.protocol.batch.MalformedBatchException;
 import io.prefstream.protocol.batch.TrainingBatch;
 import io.prefstream.protocol.batch.TrainingBatchCodec;
 import io.prefstream.protocol.checkpoint.CheckpointSigner;
+import io.prefstream.protocol.checkpoint.CheckpointVerifier;
 import io.prefstream.protocol.topic.DeadLetterHeaders;
 import io.prefstream.protocol.topic.ModelKey;
 import io.prefstream.protocol.topic.UserPartitioning;
@@ -163,7 +164,9 @@ public final class LearnerService implements AutoCloseable {
       // half-written checkpoints never become visible and the state restored below is the committed one.
       producer.initTransactions();
 
-      BaseModel base = BaseBootstrap.findPublished(client, config.topics().models(), partitions, RESTORE_TIMEOUT);
+      BaseModel base = BaseBootstrap.findPublished(client, config.topics().models(), partitions, RESTORE_TIMEOUT,
+          config.checkpointSigningKey() == null ? null
+              : new CheckpointVerifier(java.util.List.of(config.checkpointSigningKey())));
       if (base == null) {
         base = BaseBootstrap.obtain(config.baseDir(), config.baseData(), featurizer,
             config.training().trainer().marginScale(), System.currentTimeMillis());
