@@ -20,6 +20,8 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 final class FloorTopology {
   static final int PER_OUTPUT = 16;
+  /** {@code -Dprefstream.bench.floor.parse=true}: also parse each event with the protocol's parser (its cost alone). */
+  private static final boolean PARSE = Boolean.getBoolean("prefstream.bench.floor.parse");
 
   private FloorTopology() {}
 
@@ -48,6 +50,10 @@ final class FloorTopology {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+      if (PARSE && !(io.prefstream.protocol.event.EventParser.parse(record.value(), record.timestamp())
+          instanceof io.prefstream.protocol.event.ParseResult.Valid)) {
+        throw new IllegalStateException("the benchmark's events are valid");
+      }
       if (++count >= PER_OUTPUT) {
         flush(record.timestamp());
       }
