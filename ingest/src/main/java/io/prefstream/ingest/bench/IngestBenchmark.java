@@ -5,6 +5,7 @@ import io.prefstream.broker.BrokerConfig;
 import io.prefstream.broker.EmbeddedKafkaBroker;
 import io.prefstream.ingest.IngestConfig;
 import io.prefstream.ingest.IngestService;
+import io.prefstream.ingest.UserRateLimit;
 import io.prefstream.protocol.event.EventParser;
 import io.prefstream.protocol.event.PreferenceEvent;
 import io.prefstream.protocol.topic.Topics;
@@ -85,7 +86,11 @@ public final class IngestBenchmark {
           .withStreamThreads(o.streamThreads())
           .withWindow(o.window())
           .withEarlyEmit(o.earlyEmit())
-          .withCommitInterval(o.commitInterval());
+          .withCommitInterval(o.commitInterval())
+          // the rate-limit step stays in the topology (its cost is measured) but never rejects a benchmark event
+          .withUserRateLimit(new UserRateLimit(UserRateLimit.DEFAULT.perSecond(),
+              Math.max(UserRateLimit.DEFAULT.burst(), (o.events() + o.users() - 1) / o.users()),
+              UserRateLimit.DEFAULT.maxTrackedUsers()));
       AtomicLong batches = new AtomicLong();
       double ingestSeconds;
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
