@@ -44,9 +44,10 @@ public final class IngestBenchmark {
   /**
    * @param floor run {@link FloorTopology} (no parsing, no state) with ingest's Kafka Streams settings instead of
    *     ingest, to measure what any exactly-once Streams application can reach here
+   * @param streamsOverrides Kafka Streams and client settings put over ingest's ({@code --set key=value})
    */
   public record Options(int events, int users, int partitions, int textChars, int streamThreads, Duration window,
-      int earlyEmit, Duration commitInterval, long seed, boolean floor) {
+      int earlyEmit, Duration commitInterval, long seed, boolean floor, Map<String, String> streamsOverrides) {
     public Options {
       if (events < 1 || users < 1 || partitions < 1 || textChars < 1 || streamThreads < 1) {
         throw new IllegalArgumentException("events, users, partitions, text size and threads must be positive, got "
@@ -87,6 +88,7 @@ public final class IngestBenchmark {
           .withWindow(o.window())
           .withEarlyEmit(o.earlyEmit())
           .withCommitInterval(o.commitInterval())
+          .withClientConfig(new java.util.HashMap<>(o.streamsOverrides() == null ? Map.of() : o.streamsOverrides()))
           // the rate-limit step stays in the topology (its cost is measured) but never rejects a benchmark event
           .withUserRateLimit(new UserRateLimit(UserRateLimit.DEFAULT.perSecond(),
               Math.max(UserRateLimit.DEFAULT.burst(), (o.events() + o.users() - 1) / o.users()),

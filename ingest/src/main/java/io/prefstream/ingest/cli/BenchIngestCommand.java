@@ -52,6 +52,10 @@ public final class BenchIngestCommand implements Callable<Integer> {
           + "with ingest's settings instead of ingest: the ceiling for ingest here.")
   boolean floor;
 
+  @Option(names = "--set", description = "A Kafka Streams or client setting over ingest's, e.g. "
+      + "--set consumer.max.poll.records=5000 (repeatable).")
+  java.util.Map<String, String> overrides = new java.util.HashMap<>();
+
   @Option(names = "--json", description = "Print one JSON line instead of text.")
   boolean json;
 
@@ -67,7 +71,7 @@ public final class BenchIngestCommand implements Callable<Integer> {
     Path work = Files.createTempDirectory("prefstream-bench-ingest");
     try {
       IngestBenchmark.Result r = IngestBenchmark.run(new IngestBenchmark.Options(events, users, partitions, textChars,
-          threads, Duration.ofMillis(windowMs), earlyEmit, Duration.ofMillis(commitIntervalMs), seed, floor), work);
+          threads, Duration.ofMillis(windowMs), earlyEmit, Duration.ofMillis(commitIntervalMs), seed, floor, overrides), work);
       if (json) {
         System.out.println(r.toJson());
       } else {
