@@ -45,9 +45,12 @@ public final class IngestBenchmark {
    * @param floor run {@link FloorTopology} (no parsing, no state) with ingest's Kafka Streams settings instead of
    *     ingest, to measure what any exactly-once Streams application can reach here
    * @param streamsOverrides Kafka Streams and client settings put over ingest's ({@code --set key=value})
+   * @param warmup events pushed through each path (other ids) before the timed run, so that both are timed with
+   *     compiled code rather than partly interpreted; 0 times them cold
    */
   public record Options(int events, int users, int partitions, int textChars, int streamThreads, Duration window,
-      int earlyEmit, Duration commitInterval, long seed, boolean floor, Map<String, String> streamsOverrides) {
+      int earlyEmit, Duration commitInterval, long seed, boolean floor, Map<String, String> streamsOverrides,
+      int warmup) {
     public Options {
       if (events < 1 || users < 1 || partitions < 1 || textChars < 1 || streamThreads < 1) {
         throw new IllegalArgumentException("events, users, partitions, text size and threads must be positive, got "
@@ -58,15 +61,16 @@ public final class IngestBenchmark {
 
   /** Measured numbers; rates in records (events) per second. */
   public record Result(int events, double avgRecordBytes, int partitions, int users, double rawRecordsPerSec,
-      double rawSeconds, double ingestEventsPerSec, double ingestSeconds, long batches, double ratio, String mode) {
+      double rawSeconds, double ingestEventsPerSec, double ingestSeconds, long batches, double ratio, String mode,
+      int warmupEvents) {
 
     public String toJson() {
       return String.format(java.util.Locale.ROOT,
           "{\"events\":%d,\"avgRecordBytes\":%.1f,\"partitions\":%d,\"users\":%d,\"rawRecordsPerSec\":%.1f,"
               + "\"rawSeconds\":%.3f,\"ingestEventsPerSec\":%.1f,\"ingestSeconds\":%.3f,\"batches\":%d,\"ratio\":%.3f,"
-              + "\"mode\":\"%s\"}",
+              + "\"mode\":\"%s\",\"warmupEvents\":%d}",
           events, avgRecordBytes, partitions, users, rawRecordsPerSec, rawSeconds, ingestEventsPerSec, ingestSeconds,
-          batches, ratio, mode);
+          batches, ratio, mode, warmupEvents);
     }
   }
 
@@ -74,11 +78,15 @@ public final class IngestBenchmark {
 
   public static Result run(Options o, Path workDir) throws InterruptedException {
     List<byte[][]> records = generate(o);
+    List<byte[][]> warm = o.warmup() > 0 ? generate(o, o.warmup(), "w-", o.seed() + 1) : List.of();
     double avgBytes = records.stream().mapToInt(r -> r[1].length).average().orElse(0);
     BrokerConfig brokerConfig = BrokerConfig.defaults(workDir.resolve("kafka"));
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(brokerConfig)) {
       String bootstrap = broker.bootstrapServers();
       broker.createTopics(List.of(new NewTopic("bench.raw", o.partitions(), (short) 1)));
+      if (!warm.isEmpty()) {
+        pushAndDrain(bootstrap, "bench.raw", "bench.raw", o.partitions(), warm, r -> 1);
+      }
       double rawSeconds = pushAndDrain(bootstrap, "bench.raw", "bench.raw", o.partitions(), records, r -> 1);
 
       IngestConfig config = IngestConfig.defaults(bootstrap, workDir.resolve("data"))
@@ -91,18 +99,22 @@ public final class IngestBenchmark {
           .withClientConfig(new java.util.HashMap<>(o.streamsOverrides() == null ? Map.of() : o.streamsOverrides()))
           // the rate-limit step stays in the topology (its cost is measured) but never rejects a benchmark event
           .withUserRateLimit(new UserRateLimit(UserRateLimit.DEFAULT.perSecond(),
-              Math.max(UserRateLimit.DEFAULT.burst(), (o.events() + o.users() - 1) / o.users()),
+              Math.max(UserRateLimit.DEFAULT.burst(), (o.events() + o.warmup() + o.users() - 1) / o.users()),
               UserRateLimit.DEFAULT.maxTrackedUsers()));
       AtomicLong batches = new AtomicLong();
       double ingestSeconds;
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
       if (o.floor()) {
-        ingestSeconds = runFloor(config, bootstrap, records, batches, registry);
+        ingestSeconds = runFloor(config, bootstrap, warm, records, batches, registry);
       } else {
         try (IngestService ingest = new IngestService(config, registry)) {
           ingest.start();
           if (!ingest.awaitRunning(Duration.ofSeconds(120))) {
             throw new IllegalStateException("ingest did not start: " + ingest.health().detail());
+          }
+          if (!warm.isEmpty()) {
+            pushAndDrain(bootstrap, config.topics().events(), config.topics().batches(), o.partitions(), warm,
+                value -> value == null ? 0 : count(value, EVENT_ID_KEY));
           }
           ingestSeconds = pushAndDrain(bootstrap, config.topics().events(), config.topics().batches(),
               o.partitions(), records, value -> {
@@ -115,13 +127,13 @@ public final class IngestBenchmark {
       double raw = o.events() / rawSeconds;
       double ing = o.events() / ingestSeconds;
       return new Result(o.events(), avgBytes, o.partitions(), o.users(), raw, rawSeconds, ing, ingestSeconds,
-          batches.get(), ing / raw, o.floor() ? "floor" : "ingest");
+          batches.get(), ing / raw, o.floor() ? "floor" : "ingest", warm.size());
     }
   }
 
   /** {@link FloorTopology} with ingest's Kafka Streams settings, timed like ingest. */
-  private static double runFloor(IngestConfig config, String bootstrap, List<byte[][]> records, AtomicLong outputs,
-      SimpleMeterRegistry registry) throws InterruptedException {
+  private static double runFloor(IngestConfig config, String bootstrap, List<byte[][]> warm, List<byte[][]> records,
+      AtomicLong outputs, SimpleMeterRegistry registry) throws InterruptedException {
     io.prefstream.ingest.admin.TopicProvisioner.ensureTopics(config);
     java.util.Properties props = IngestService.streamsProperties(config,
         new io.prefstream.ingest.metrics.IngestMetrics(registry));
@@ -137,6 +149,10 @@ public final class IngestBenchmark {
           throw new IllegalStateException("floor topology did not start: " + streams.state());
         }
         Thread.sleep(50);
+      }
+      if (!warm.isEmpty()) {
+        pushAndDrain(bootstrap, config.topics().events(), config.topics().batches(), config.partitions(), warm,
+            FloorTopology::items);
       }
       double seconds = pushAndDrain(bootstrap, config.topics().events(), config.topics().batches(),
           config.partitions(), records, value -> {
@@ -254,13 +270,17 @@ public final class IngestBenchmark {
   }
 
   static List<byte[][]> generate(Options o) {
-    Random random = new Random(o.seed());
-    List<byte[][]> out = new ArrayList<>(o.events());
+    return generate(o, o.events(), "b-", o.seed());
+  }
+
+  private static List<byte[][]> generate(Options o, int events, String idPrefix, long seed) {
+    Random random = new Random(seed);
+    List<byte[][]> out = new ArrayList<>(events);
     long baseTime = System.currentTimeMillis();
-    for (int i = 0; i < o.events(); i++) {
+    for (int i = 0; i < events; i++) {
       int u = i % o.users();
       String user = "bench-user-" + u;
-      PreferenceEvent e = PreferenceEvent.of("b-" + i, user, DOMAINS[u % DOMAINS.length], text(random, o.textChars()),
+      PreferenceEvent e = PreferenceEvent.of(idPrefix + i, user, DOMAINS[u % DOMAINS.length], text(random, o.textChars()),
           text(random, o.textChars()), text(random, o.textChars()), 1.0, baseTime + i);
       out.add(new byte[][] {user.getBytes(StandardCharsets.UTF_8), EventParser.toJson(e)});
     }

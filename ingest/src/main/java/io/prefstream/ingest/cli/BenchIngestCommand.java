@@ -56,6 +56,11 @@ public final class BenchIngestCommand implements Callable<Integer> {
       + "--set consumer.max.poll.records=5000 (repeatable).")
   java.util.Map<String, String> overrides = new java.util.HashMap<>();
 
+  @Option(names = "--warmup", defaultValue = "0",
+      description = "Events pushed through each path (raw and ingest) before the timed run; 0 times both cold "
+          + "(default: ${DEFAULT-VALUE}).")
+  int warmup;
+
   @Option(names = "--json", description = "Print one JSON line instead of text.")
   boolean json;
 
@@ -71,7 +76,7 @@ public final class BenchIngestCommand implements Callable<Integer> {
     Path work = Files.createTempDirectory("prefstream-bench-ingest");
     try {
       IngestBenchmark.Result r = IngestBenchmark.run(new IngestBenchmark.Options(events, users, partitions, textChars,
-          threads, Duration.ofMillis(windowMs), earlyEmit, Duration.ofMillis(commitIntervalMs), seed, floor, overrides), work);
+          threads, Duration.ofMillis(windowMs), earlyEmit, Duration.ofMillis(commitIntervalMs), seed, floor, overrides, warmup), work);
       if (json) {
         System.out.println(r.toJson());
       } else {
