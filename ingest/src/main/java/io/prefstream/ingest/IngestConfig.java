@@ -54,7 +54,8 @@ public record IngestConfig(
     String instanceId,
     Map<String, Object> clientConfig) {
 
-  public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(1);
+  /** Half a second: an event waits for its window to close (on average half of it), and freshness is the point. */
+  public static final Duration DEFAULT_WINDOW = Duration.ofMillis(500);
   public static final int DEFAULT_EARLY_EMIT_EVENTS = 32;
   public static final int DEFAULT_BATCH_MAX_BYTES = 900 * 1024;
   public static final Duration DEFAULT_DEDUPE_RETENTION = Duration.ofHours(24);

@@ -15,7 +15,7 @@ class IngestConfigTest {
   @Test
   void defaultsAimAtFreshness() {
     IngestConfig c = IngestConfig.defaults("localhost:9092", Path.of("/var/lib/prefstream"));
-    assertThat(c.window()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.window()).isEqualTo(Duration.ofMillis(500));
     assertThat(c.earlyEmitEvents()).isEqualTo(32);
     assertThat(c.dedupeRetention()).isEqualTo(Duration.ofHours(24));
     assertThat(c.topics().events()).isEqualTo("prefstream.events");
