@@ -1,6 +1,8 @@
 package io.prefstream.ingest.topology;
 
+import io.prefstream.ingest.UserRateLimit;
 import io.prefstream.ingest.metrics.IngestMetrics;
+import io.prefstream.ingest.ratelimit.TokenBuckets;
 import io.prefstream.protocol.event.PreferenceEvent;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +14,7 @@ import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -19,6 +22,17 @@ import org.apache.kafka.streams.state.WindowStore;
  * Drops an event whose (userId, eventId) was seen within the retention. The ids live in a segmented window store
  * stamped with the start of their arrival (wall-clock) time bucket, so whole segments expire after the retention
  * without a scan; the store is changelogged, so under exactly-once a restart neither forgets nor double-counts an id.
+ *
+ * <p>With a per-user rate limit, a new (not duplicate) event over its user's token bucket is forwarded as a
+ * {@link Outcome.Rejected} with reason {@link DeadLetter#RATE_LIMITED} instead, and its id is <em>not</em>
+ * remembered: the dead letter can be replayed later and is then taken, not dropped as a duplicate. The check comes
+ * first, so an app retrying an event that was already taken costs no token.
+ *
+ * <p>The buckets live in memory per task, not in a store. Exactly-once still holds: the decision for an event, its
+ * output (batch slot or dead letter) and the input offset commit in one transaction, so after a crash the uncommitted
+ * decisions are made again (maybe differently, from fresh buckets) and each event still ends in exactly one place.
+ * What a restart or a task move costs is at most one extra burst per user. Decisions use record time only, so a
+ * replay of the same records from the same state decides the same way.
  */
 final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcome> {
   private static final byte[] SEEN = {1};
@@ -28,14 +42,18 @@ final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcom
   private final String storeName;
   private final long retentionMs;
   private final long bucketMs;
+  private final UserRateLimit rateLimit;
   private final IngestMetrics metrics;
   private ProcessorContext<String, Outcome> context;
   private WindowStore<Bytes, byte[]> store;
+  /** Null without a rate limit. */
+  private TokenBuckets buckets;
 
-  DedupeProcessor(String storeName, long retentionMs, IngestMetrics metrics) {
+  DedupeProcessor(String storeName, long retentionMs, UserRateLimit rateLimit, IngestMetrics metrics) {
     this.storeName = storeName;
     this.retentionMs = retentionMs;
     this.bucketMs = bucketMs(retentionMs);
+    this.rateLimit = rateLimit;
     this.metrics = metrics;
   }
 
@@ -43,6 +61,7 @@ final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcom
   public void init(ProcessorContext<String, Outcome> context) {
     this.context = context;
     this.store = context.getStateStore(storeName);
+    this.buckets = rateLimit.enabled() ? new TokenBuckets(rateLimit) : null;
   }
 
   @Override
@@ -50,6 +69,9 @@ final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcom
     long now = context.currentSystemTimeMs();
     if (record.value() instanceof Outcome.Forget forget) {
       forgetIds(forget.userId(), now);
+      if (buckets != null) {
+        buckets.forget(forget.userId());
+      }
       context.forward(record.withKey(forget.userId()));
       return;
     }
@@ -66,8 +88,30 @@ final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcom
         return;
       }
     }
+    if (buckets != null && !buckets.tryAcquire(event.userId(), accepted.recordTimestampMs())) {
+      rateLimited(record, accepted);
+      return;
+    }
     store.put(key, SEEN, bucket);
     context.forward(record.withKey(event.userId()));
+  }
+
+  private void rateLimited(Record<byte[], Outcome> record, Outcome.Accepted accepted) {
+    String userId = accepted.event().userId();
+    String detail = "user " + truncate(userId) + " is over its rate limit of " + rateLimit.perSecond()
+        + " events/s with a burst of " + rateLimit.burst() + " (record time " + accepted.recordTimestampMs()
+        + "); replay it later or raise ingest.user.rate.per.sec / ingest.user.burst";
+    metrics.rejected(DeadLetter.RATE_LIMITED);
+    RecordMetadata source = context.recordMetadata().orElse(null);
+    context.forward(new Record<String, Outcome>(userId,
+        new Outcome.Rejected(accepted.rawValue(), DeadLetter.RATE_LIMITED, detail), record.timestamp(),
+        DeadLetter.headers(record.headers(), DeadLetter.RATE_LIMITED, detail,
+            source == null ? "unknown" : source.topic(), source == null ? -1 : source.partition(),
+            source == null ? -1L : source.offset())));
+  }
+
+  private static String truncate(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 80) + "...";
   }
 
   /**

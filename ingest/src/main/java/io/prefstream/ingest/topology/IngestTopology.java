@@ -18,12 +18,12 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  *   events ─▶ validate ─┬─ rejected ──────────────────────────────────────────▶ events.dlq (original bytes + reason)
  *                       ├─ valid, key ≠ userId ─▶ rekey (repartition) ─▶ validate ─┐
- *                       └─ valid, or forget-user tombstone ────────────────────────┴▶ dedupe ─▶ rate limit ─┬▶ batch ─▶ batches
- *                                                                                   over the user's limit ┴▶ events.dlq
+ *                       └─ valid, or forget-user tombstone ────────────────────────┴▶ dedupe + rate limit ─┬▶ batch ─▶ batches
+ *                                                                                  over the user's limit ┴▶ events.dlq
  * </pre>
  *
- * The rate-limit step exists only when {@code ingest.user.rate.per.sec} and {@code ingest.user.burst} are both
- * positive.
+ * The rate limit (in the dedupe step, see {@link DedupeProcessor}) and its dead-letter branch exist only when
+ * {@code ingest.user.rate.per.sec} and {@code ingest.user.burst} are both positive.
  *
  * Everything runs under {@code exactly_once_v2}: the dedupe ids, the pending batches, the outputs and the consumed
  * offsets commit in one transaction.
@@ -66,15 +66,13 @@ public final class IngestTopology {
 
     KStream<String, Outcome> unique = all
         .filter((k, v) -> v instanceof Outcome.Accepted || v instanceof Outcome.Forget, Named.as("accepted"))
-        .process(() -> new DedupeProcessor(DEDUPE_STORE, config.dedupeRetention().toMillis(), metrics),
-            Named.as("dedupe"), DEDUPE_STORE);
+        .process(() -> new DedupeProcessor(DEDUPE_STORE, config.dedupeRetention().toMillis(),
+            config.userRateLimit(), metrics), Named.as("dedupe"), DEDUPE_STORE);
     if (config.userRateLimit().enabled()) {
-      KStream<String, Outcome> limited = unique.process(
-          () -> new RateLimitProcessor(config.userRateLimit(), metrics), Named.as("rate-limit"));
-      limited.filter((k, v) -> v instanceof Outcome.Rejected, Named.as("rate-limited"))
+      unique.filter((k, v) -> v instanceof Outcome.Rejected, Named.as("rate-limited"))
           .mapValues(v -> ((Outcome.Rejected) v).rawValue(), Named.as("rate-limited-bytes"))
           .to(config.topics().eventsDlq(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("dlq-rate-limited"));
-      unique = limited.filter((k, v) -> !(v instanceof Outcome.Rejected), Named.as("within-rate"));
+      unique = unique.filter((k, v) -> !(v instanceof Outcome.Rejected), Named.as("within-rate"));
     }
     unique
         .process(() -> new BatchingProcessor(PENDING_STORE, config.window(), config.earlyEmitEvents(),

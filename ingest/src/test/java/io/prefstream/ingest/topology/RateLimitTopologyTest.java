@@ -160,8 +160,40 @@ class RateLimitTopologyTest {
     assertThat(unlimited.dlq()).isEmpty();
     assertThat(unlimited.decoded().stream().filter(b -> b.userId().equals("flood")).mapToInt(b -> b.events().size())
         .sum()).isEqualTo(STEPS);
-    assertThat(unlimited.topology()).doesNotContain("rate-limit");
-    assertThat(flooded.topology()).contains("rate-limit");
+    assertThat(unlimited.topology()).doesNotContain("rate-limited");
+    assertThat(flooded.topology()).contains("rate-limited");
+  }
+
+  @Test
+  void aRateLimitedEventCanBeReplayedAndARetriedTakenEventCostsNoToken() {
+    IngestConfig config = IngestConfig.defaults("unused:9092", dir.resolve("replay"))
+        .withUserRateLimit(new UserRateLimit(1, 1, 1000));
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    IngestMetrics metrics = new IngestMetrics(registry);
+    try (TopologyTestDriver driver = new TopologyTestDriver(IngestTopology.build(config, metrics),
+        IngestService.streamsProperties(config, metrics), Instant.ofEpochMilli(T0))) {
+      TestInputTopic<byte[], byte[]> events =
+          driver.createInputTopic(TOPICS.events(), new ByteArraySerializer(), new ByteArraySerializer());
+      TestOutputTopic<byte[], byte[]> dlq =
+          driver.createOutputTopic(TOPICS.eventsDlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      TestOutputTopic<String, byte[]> batches =
+          driver.createOutputTopic(TOPICS.batches(), new StringDeserializer(), new ByteArrayDeserializer());
+      events.pipeInput(new TestRecord<>(utf8("u"), valid("e1", "u", "support"), Instant.ofEpochMilli(T0)));
+      events.pipeInput(new TestRecord<>(utf8("u"), valid("e1", "u", "support"), Instant.ofEpochMilli(T0))); // retry
+      events.pipeInput(new TestRecord<>(utf8("u"), valid("e2", "u", "support"), Instant.ofEpochMilli(T0)));
+      List<TestRecord<byte[], byte[]>> dead = dlq.readRecordsToList();
+      // the retry of the taken e1 is a duplicate (dropped, no token spent); e2 is over the limit
+      assertThat(dead).hasSize(1);
+      assertThat(PreferenceEventIds.of(dead.get(0).value())).isEqualTo("e2");
+      assertThat(registry.find(IngestMetrics.EVENTS_DUPLICATE).counter().count()).isEqualTo(1.0);
+      // the operator replays the dead letter two seconds later: taken, not dropped as a duplicate
+      events.pipeInput(new TestRecord<>(dead.get(0).key(), dead.get(0).value(), Instant.ofEpochMilli(T0 + 2000)));
+      driver.advanceWallClockTime(Duration.ofSeconds(2));
+      assertThat(dlq.readRecordsToList()).isEmpty();
+      List<String> batched = batches.readRecordsToList().stream()
+          .flatMap(r -> TrainingBatchCodec.decode(r.value()).events().stream()).map(PreferenceEvent::eventId).toList();
+      assertThat(batched).containsExactly("e1", "e2");
+    }
   }
 
   private static String header(TestRecord<byte[], byte[]> r, String name) {
