@@ -45,8 +45,9 @@ class RateLimitIntegrationTest {
   private static final int NORMAL_USERS = 20;
   private static final UserRateLimit LIMIT = new UserRateLimit(50, 500, 100_000);
   /**
-   * Window (the default, 500 ms) + close check (125 ms) + commit (100 ms) is the design latency; the bound leaves room for a loaded
-   * 2-core machine shared with other builds (measured: see ingest/README.md; the test prints its values).
+   * Window (the default, 500 ms) + close check (125 ms) + commit (100 ms) is the design latency; the bound leaves
+   * room for a loaded 2-core machine shared with other builds (measured: see ingest/README.md; the test prints its
+   * values).
    */
   private static final long LATENCY_BOUND_MS = 8_000;
 
