@@ -27,8 +27,9 @@ public record EncoderTuneConfig(int topLayers, int epochs, int userPromptsPerSte
     }
   }
 
+  /** What the quality table measured best on 2 CPU cores: k = 2, one epoch (see the module README). */
   public static EncoderTuneConfig defaults() {
-    return new EncoderTuneConfig(1, 2, 2, 8, 5e-5f, 3e-3f, 0.5f, 1.0f, UserCap.median(), 7);
+    return new EncoderTuneConfig(2, 1, 2, 4, 1e-4f, 3e-3f, 0.5f, 1.0f, UserCap.median(), 7);
   }
 
   public EncoderTuneConfig withTopLayers(int k) {

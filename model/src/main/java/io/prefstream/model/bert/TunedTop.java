@@ -4,6 +4,8 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
@@ -57,6 +59,10 @@ public final class TunedTop implements AutoCloseable {
         e.getValue().setArray(a);
       }
     }
+    // Records the input shapes DJL writes into a parameter file (the arrays are already set, so nothing is
+    // re-initialised); without it a top saved before any forward pass could not be written.
+    t.block.initialize(t.manager, DataType.FLOAT32, new Shape(1, 1, pretrained.config().hidden()),
+        new Shape(1, 1, 1, 1));
     return t;
   }
 
