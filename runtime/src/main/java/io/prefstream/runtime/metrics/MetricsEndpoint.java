@@ -2,6 +2,7 @@ package io.prefstream.runtime.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.prefstream.runtime.http.HttpServers;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -26,7 +27,7 @@ public final class MetricsEndpoint implements AutoCloseable {
   public MetricsEndpoint(String host, int port, PrometheusMeterRegistry registry, Supplier<Health> health)
       throws IOException {
     this.registry = registry;
-    this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    this.server = HttpServers.create(new InetSocketAddress(host, port), 64);
     server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
         registry.scrape()));
     server.createContext("/health", ex -> {

@@ -10,6 +10,7 @@ import io.prefstream.protocol.score.ScoreReply;
 import io.prefstream.protocol.score.ScoreRequest;
 import io.prefstream.protocol.score.ScoreRequestParser;
 import io.prefstream.protocol.score.ScoreRequestParser.InvalidRequestException;
+import io.prefstream.runtime.http.HttpServers;
 import io.prefstream.runtime.metrics.MetricsEndpoint;
 import io.prefstream.scorer.metrics.ScorerMetrics;
 import io.prefstream.scorer.scoring.Scorer;
@@ -78,7 +79,7 @@ public final class ScoreHttpServer implements AutoCloseable {
           t.setDaemon(true);
           return t;
         }, new ThreadPoolExecutor.CallerRunsPolicy());
-    this.server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 512);
+    this.server = HttpServers.create(new InetSocketAddress(settings.host(), settings.port()), 512);
     server.createContext("/", this::handle);
     server.setExecutor(executor);
     server.start();
