@@ -1,5 +1,6 @@
 package io.prefstream.model.customize;
 
+import io.prefstream.model.bert.UserCap;
 import io.prefstream.model.train.BaseTrainerConfig;
 import io.prefstream.model.train.TrainerConfig;
 
@@ -13,14 +14,16 @@ import io.prefstream.model.train.TrainerConfig;
  * @param batchSize pairs per key per training call (the learner's batch)
  * @param enrichmentPerBatch general pairs replayed into each key's batch (0 disables enrichment)
  * @param seed shuffling seed (runs are deterministic)
+ * @param genericUserCap how much one user may weigh in a domain's generic part, which every user of the domain shares
+ *     (default: no more than the median user), so one user flooding events cannot pull everyone's generic model
  */
 public record CustomizeConfig(
     boolean trainGeneric, BaseTrainerConfig generic, TrainerConfig individual,
-    int epochs, int batchSize, int enrichmentPerBatch, long seed) {
+    int epochs, int batchSize, int enrichmentPerBatch, long seed, UserCap genericUserCap) {
 
   public CustomizeConfig {
-    if (generic == null || individual == null) {
-      throw new IllegalArgumentException("generic and individual configs are required");
+    if (generic == null || individual == null || genericUserCap == null) {
+      throw new IllegalArgumentException("generic, individual and genericUserCap configs are required");
     }
     if (epochs < 0 || batchSize < 1 || enrichmentPerBatch < 0) {
       throw new IllegalArgumentException("epochs >= 0, batchSize >= 1, enrichmentPerBatch >= 0 required; got "
@@ -28,7 +31,17 @@ public record CustomizeConfig(
     }
   }
 
+  /** With the default cap on a user's weight in the generic parts (the median user's pair count). */
+  public CustomizeConfig(boolean trainGeneric, BaseTrainerConfig generic, TrainerConfig individual, int epochs,
+      int batchSize, int enrichmentPerBatch, long seed) {
+    this(trainGeneric, generic, individual, epochs, batchSize, enrichmentPerBatch, seed, UserCap.median());
+  }
+
   public static CustomizeConfig defaults() {
     return new CustomizeConfig(true, BaseTrainerConfig.defaults(), TrainerConfig.defaults(), 3, 16, 4, 17);
+  }
+
+  public CustomizeConfig withGenericUserCap(UserCap cap) {
+    return new CustomizeConfig(trainGeneric, generic, individual, epochs, batchSize, enrichmentPerBatch, seed, cap);
   }
 }

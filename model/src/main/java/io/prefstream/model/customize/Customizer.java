@@ -34,14 +34,24 @@ public final class Customizer {
   public Result customize(BaseModel base, List<FeaturizedPair> events, List<FeaturizedPair> general,
       long nowMs, Consumer<String> progress) {
     Map<UserDomain, List<FeaturizedPair>> byKey = new TreeMap<>();
-    Map<String, List<TrainingPair>> byDomain = new TreeMap<>();
+    Map<String, List<FeaturizedPair>> userPairsByDomain = new TreeMap<>();
     for (FeaturizedPair p : events) {
       if (p.record().userId() == null) {
         continue; // general data has no user: it belongs to the base
       }
       byKey.computeIfAbsent(new UserDomain(p.record().userId(), p.record().domain()), k -> new ArrayList<>()).add(p);
-      byDomain.computeIfAbsent(p.record().domain(), k -> new ArrayList<>()).add(pair(0, p, 1f));
+      userPairsByDomain.computeIfAbsent(p.record().domain(), k -> new ArrayList<>()).add(p);
     }
+    // The generic part is shared by every user of the domain: each user's pairs together weigh at most the cap.
+    Map<String, List<TrainingPair>> byDomain = new TreeMap<>();
+    userPairsByDomain.forEach((domain, pairs) -> {
+      double[] w = config.genericUserCap().weights(pairs.stream().map(FeaturizedPair::record).toList());
+      List<TrainingPair> weighted = new ArrayList<>(pairs.size());
+      for (int i = 0; i < pairs.size(); i++) {
+        weighted.add(pair(0, pairs.get(i), (float) w[i]));
+      }
+      byDomain.put(domain, weighted);
+    });
     List<TrainingPair> enrichment = new ArrayList<>();
     for (FeaturizedPair p : general) {
       enrichment.add(pair(0, p, 1f));
