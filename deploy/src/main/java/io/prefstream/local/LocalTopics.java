@@ -8,13 +8,13 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 
 /** The topics of a single-broker local deployment: same layout as the cluster manifests, replication factor 1. */
-final class LocalTopics {
+public final class LocalTopics {
   /** The demo's domains; every simulated user has a hidden style in each. */
   static final List<String> DEMO_DOMAINS = List.of("assistant", "writing");
 
   private LocalTopics() {}
 
-  static List<NewTopic> all(Topics topics, int partitions) {
+  public static List<NewTopic> all(Topics topics, int partitions) {
     Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
     List<NewTopic> list = new ArrayList<>();
     for (String name : topics.all()) {

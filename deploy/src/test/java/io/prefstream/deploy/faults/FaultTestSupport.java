@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefstream.learner.BaseBootstrap;
 import io.prefstream.learner.LearningConfig;
+import io.prefstream.local.LocalTopics;
 import io.prefstream.model.checkpoint.BaseModelStore;
 import io.prefstream.model.encoder.Encoders;
 import io.prefstream.model.encoder.TextEncoder;
@@ -33,7 +34,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** What the fault tests share: data, a quick base, topics, reading topics to their end, waiting. */
@@ -79,17 +79,7 @@ final class FaultTestSupport {
   }
 
   static List<NewTopic> topics(Topics topics, int partitions) {
-    Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-    List<NewTopic> list = new ArrayList<>();
-    for (String name : topics.all()) {
-      NewTopic t = new NewTopic(name, partitions, (short) 1);
-      if (name.equals(topics.models())) {
-        t.configs(compacted);
-      }
-      list.add(t);
-    }
-    list.add(new NewTopic(topics.prefix() + "learner-state", partitions, (short) 1).configs(compacted));
-    return list;
+    return LocalTopics.all(topics, partitions);
   }
 
   /** Every committed record of a topic, read to its current end. */
