@@ -537,13 +537,45 @@ public final class LearnerService implements AutoCloseable {
     buffer.clear();
     Set<TopicPartition> assigned = consumer.assignment();
     restore(assigned);
-    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
+    Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(assigned);
     for (TopicPartition tp : assigned) {
       OffsetAndMetadata om = committed.get(tp);
       if (om == null) {
         consumer.seekToBeginning(List.of(tp));
       } else {
         consumer.seek(tp, om.offset());
+      }
+    }
+  }
+
+  /**
+   * The group's committed offsets of {@code assigned}. A read_committed consumer asks for stable offsets and waits
+   * while a transactional offset commit is pending; after a broker restart that cut a transaction off, one CI run
+   * saw that wait never end (the consumer's {@code committed()} timed out for minutes while the producer and the
+   * state reads worked). Recovery runs right after our producer was initialised with our transactional id, which
+   * fenced and completed every earlier transaction of ours, so the last stable offsets, read with an admin client on
+   * fresh connections, are where to resume.
+   */
+  private Map<TopicPartition, OffsetAndMetadata> committedOffsets(Set<TopicPartition> assigned) {
+    try {
+      return consumer.committed(assigned);
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      log.warn("the consumer could not read the committed offsets of {} ({}); reading the stable ones with an admin "
+          + "client", assigned, e.toString());
+      try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(clientProps())) {
+        Map<TopicPartition, OffsetAndMetadata> all = admin.listConsumerGroupOffsets(config.groupId())
+            .partitionsToOffsetAndMetadata().get(RESTORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        Map<TopicPartition, OffsetAndMetadata> mine = new HashMap<>();
+        for (TopicPartition tp : assigned) {
+          mine.put(tp, all.get(tp));
+        }
+        return mine;
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        throw new WakeupException();
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException adminFailed) {
+        e.addSuppressed(adminFailed);
+        throw e;
       }
     }
   }
