@@ -40,6 +40,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -57,6 +58,7 @@ import org.apache.kafka.common.errors.InvalidPidMappingException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionAbortableException;
 import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
@@ -559,10 +561,10 @@ public final class LearnerService implements AutoCloseable {
   private Map<TopicPartition, OffsetAndMetadata> committedOffsets(Set<TopicPartition> assigned) {
     try {
       return consumer.committed(assigned);
-    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+    } catch (TimeoutException e) {
       log.warn("the consumer could not read the committed offsets of {} ({}); reading the stable ones with an admin "
           + "client", assigned, e.toString());
-      try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(clientProps())) {
+      try (Admin admin = Admin.create(clientProps())) {
         Map<TopicPartition, OffsetAndMetadata> all = admin.listConsumerGroupOffsets(config.groupId())
             .partitionsToOffsetAndMetadata().get(RESTORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         Map<TopicPartition, OffsetAndMetadata> mine = new HashMap<>();

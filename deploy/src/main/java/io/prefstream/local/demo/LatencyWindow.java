@@ -1,6 +1,7 @@
 package io.prefstream.local.demo;
 
 import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Latencies recorded since the last {@link #drain()}: a reader takes one interval's samples at a time, so a long run
@@ -12,7 +13,6 @@ public final class LatencyWindow {
   private long[] nanos;
   private int size;
   private long seen;
-  private long state = 0x9E3779B97F4A7C15L;
 
   public LatencyWindow(int capacity) {
     if (capacity < 1) {
@@ -31,10 +31,7 @@ public final class LatencyWindow {
       nanos[size++] = latencyNanos;
       return;
     }
-    state ^= state << 13;
-    state ^= state >>> 7;
-    state ^= state << 17;
-    long slot = Math.floorMod(state, seen);
+    long slot = ThreadLocalRandom.current().nextLong(seen);
     if (slot < capacity) {
       nanos[(int) slot] = latencyNanos;
     }

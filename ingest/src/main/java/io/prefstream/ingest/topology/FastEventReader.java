@@ -106,9 +106,9 @@ final class FastEventReader {
     if (text[EVENT_ID].isEmpty() || text[EVENT_ID].length() > EventLimits.MAX_EVENT_ID_CHARS
         || text[USER_ID].isEmpty() || text[USER_ID].length() > EventLimits.MAX_USER_ID_CHARS
         || !EventLimits.DOMAIN.matcher(text[DOMAIN]).matches()
-        || utf8Length(text[PROMPT]) > EventLimits.MAX_TEXT_BYTES
-        || utf8Length(text[CHOSEN]) > EventLimits.MAX_TEXT_BYTES
-        || utf8Length(text[REJECTED]) > EventLimits.MAX_TEXT_BYTES
+        || EventLimits.utf8Length(text[PROMPT]) > EventLimits.MAX_TEXT_BYTES
+        || EventLimits.utf8Length(text[CHOSEN]) > EventLimits.MAX_TEXT_BYTES
+        || EventLimits.utf8Length(text[REJECTED]) > EventLimits.MAX_TEXT_BYTES
         || text[CHOSEN].equals(text[REJECTED])
         || !(strength > 0.0 && strength <= 1.0)) {
       return null;
@@ -164,24 +164,5 @@ final class FastEventReader {
       }
     }
     return true;
-  }
-
-  /** UTF-8 length of a Java string, counted as the protocol counts it (a lone surrogate as 3 bytes). */
-  private static int utf8Length(String s) {
-    int bytes = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        bytes += 1;
-      } else if (c < 0x800) {
-        bytes += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-        bytes += 4;
-        i++;
-      } else {
-        bytes += 3;
-      }
-    }
-    return bytes;
   }
 }

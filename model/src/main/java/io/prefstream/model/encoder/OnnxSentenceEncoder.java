@@ -3,7 +3,6 @@ package io.prefstream.model.encoder;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
@@ -12,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
+import io.prefstream.model.bert.TokenBatch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -163,23 +163,12 @@ public final class OnnxSentenceEncoder implements TextEncoder {
     if (closed.get()) {
       throw new IllegalStateException("encoder " + id + " is closed");
     }
-    Encoding[] encodings = tokenizer.batchEncode(texts);
-    int b = encodings.length;
-    int t = 1;
-    for (Encoding e : encodings) {
-      t = Math.max(t, e.getIds().length);
-    }
-    long[] ids = new long[b * t];
-    long[] mask = new long[b * t];
-    long[] types = new long[b * t];
-    for (int i = 0; i < b; i++) {
-      long[] eIds = encodings[i].getIds();
-      long[] eMask = encodings[i].getAttentionMask();
-      long[] eTypes = encodings[i].getTypeIds();
-      System.arraycopy(eIds, 0, ids, i * t, eIds.length);
-      System.arraycopy(eMask, 0, mask, i * t, eMask.length);
-      System.arraycopy(eTypes, 0, types, i * t, eTypes.length);
-    }
+    TokenBatch batch = TokenBatch.of(tokenizer, texts);
+    int b = batch.size();
+    int t = batch.maxTokens();
+    long[] ids = batch.ids();
+    long[] mask = batch.mask();
+    long[] types = batch.types();
     Predictor<NDList, NDList> predictor = borrow();
     try (NDManager nd = model.getNDManager().newSubManager()) {
       Shape shape = new Shape(b, t);

@@ -12,32 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** train-base → customize → eval on real data slices, with the fast hashing encoder. */
+@ExtendWith(NoEmbeddingDiskCache.class)
 class OfflineCommandsTest {
   static Path data = Path.of(System.getProperty("prefstream.data.dir", "../../shared/data"));
-  static String previousCache;
-
-  @BeforeAll
-  static void noDiskCache() {
-    previousCache = System.getProperty("prefstream.embedding.cache");
-    System.setProperty("prefstream.embedding.cache", "");
-  }
-
-  @AfterAll
-  static void restore() {
-    if (previousCache == null) {
-      System.clearProperty("prefstream.embedding.cache");
-    } else {
-      System.setProperty("prefstream.embedding.cache", previousCache);
-    }
-  }
-
   /** Every n-th line of a file, so slices cover every user and domain. */
   static Path slice(Path src, Path dir, String name, int every, int offset) throws Exception {
     List<String> lines = Files.readAllLines(src, StandardCharsets.UTF_8);

@@ -10,30 +10,13 @@ import io.prefstream.model.bert.TunedEncoderStore;
 import io.prefstream.model.bert.TunedTop;
 import io.prefstream.model.checkpoint.BaseModelStore;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A tuned encoder travels with the model: train-base --encoder tuned:DIR → customize → eval. */
+@ExtendWith(NoEmbeddingDiskCache.class)
 class TunedEncoderCommandsTest {
-  static String previousCache;
-
-  @BeforeAll
-  static void noDiskCache() {
-    previousCache = System.getProperty("prefstream.embedding.cache");
-    System.setProperty("prefstream.embedding.cache", "");
-  }
-
-  @AfterAll
-  static void restore() {
-    if (previousCache == null) {
-      System.clearProperty("prefstream.embedding.cache");
-    } else {
-      System.setProperty("prefstream.embedding.cache", previousCache);
-    }
-  }
-
   @Test
   void aBaseTrainedOnATunedEncoderCarriesIt(@TempDir Path tmp) throws Exception {
     Path enc = tmp.resolve("encoder");

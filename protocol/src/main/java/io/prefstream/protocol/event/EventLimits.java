@@ -12,4 +12,26 @@ public final class EventLimits {
   public static final int SCHEMA_VERSION = 1;
 
   private EventLimits() {}
+
+  /**
+   * UTF-8 length of a Java string, counted as the protocol counts it (a lone surrogate as 3 bytes), without encoding
+   * it: the text limits are checked on every event.
+   */
+  public static int utf8Length(String s) {
+    int bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
+  }
 }

@@ -105,7 +105,7 @@ public final class EventParser {
           "domain '" + truncate(domain) + "' must match " + EventLimits.DOMAIN.pattern());
     }
     for (int i = 3; i < 6; i++) {
-      int bytes = utf8Length(text[i]);
+      int bytes = EventLimits.utf8Length(text[i]);
       if (bytes > EventLimits.MAX_TEXT_BYTES) {
         return invalid(RejectReason.FIELD_TOO_LONG,
             "field '" + names[i] + "' is " + bytes + " UTF-8 bytes; at most " + EventLimits.MAX_TEXT_BYTES);
@@ -198,24 +198,6 @@ public final class EventParser {
       return invalid(RejectReason.NOT_AN_OBJECT, "expected a JSON object");
     }
     return fromObject((ObjectNode) node, 0L);
-  }
-
-  private static int utf8Length(String s) {
-    int bytes = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        bytes += 1;
-      } else if (c < 0x800) {
-        bytes += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-        bytes += 4;
-        i++;
-      } else {
-        bytes += 3;
-      }
-    }
-    return bytes;
   }
 
   private static ParseResult invalid(RejectReason reason, String detail) {
