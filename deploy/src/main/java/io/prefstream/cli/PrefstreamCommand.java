@@ -4,6 +4,7 @@ import io.prefstream.ingest.cli.IngestCommand;
 import io.prefstream.learner.cli.LearnerCommand;
 import io.prefstream.model.cli.CustomizeCommand;
 import io.prefstream.model.cli.EvalCommand;
+import io.prefstream.model.cli.StyleVocabularyCommand;
 import io.prefstream.model.cli.TrainBaseCommand;
 import io.prefstream.scorer.cli.ScorerCommand;
 import picocli.CommandLine;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Command;
         TrainBaseCommand.class,
         CustomizeCommand.class,
         EvalCommand.class,
+        StyleVocabularyCommand.class,
         BenchCommand.class,
         BrokerCommand.class,
     })

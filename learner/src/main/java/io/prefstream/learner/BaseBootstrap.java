@@ -95,7 +95,8 @@ public final class BaseBootstrap {
     List<TrainingPair> pairs = new ArrayList<>(general.size());
     for (GeneralPair g : general) {
       List<float[]> e = featurizer.encoder().encodeAll(List.of(g.prompt(), g.chosen(), g.rejected()));
-      pairs.add(new TrainingPair(0, featurizer.combine(e.get(0), e.get(1)), featurizer.combine(e.get(0), e.get(2)),
+      pairs.add(new TrainingPair(0, featurizer.combine(e.get(0), e.get(1), g.chosen()),
+          featurizer.combine(e.get(0), e.get(2), g.rejected()),
           PreferenceLoss.margin(g.strength(), marginScale), 1f));
     }
     try (BaseTrainer trainer = new BaseTrainer(BaseTrainerConfig.defaults())) {

@@ -39,6 +39,7 @@ public final class ScorerService implements AutoCloseable {
   private final ScorerConfig config;
   private final MeterRegistry meterRegistry;
   private final TextEncoder encoder;
+  private final PairFeaturizer featurizer;
   private final CachingEncoder cache;
   private final ModelRegistry models;
   private final ScorerMetrics metrics;
@@ -65,8 +66,9 @@ public final class ScorerService implements AutoCloseable {
       this.cache = null;
       this.encoder = raw;
     }
-    PairFeaturizer featurizer = new PairFeaturizer(encoder);
-    this.models = new ModelRegistry(encoder.id(), featurizer.dimension(), config.checkpointVerifier());
+    this.featurizer = new PairFeaturizer(encoder);
+    // encoder plus feature layout: a base trained on another layout must be refused, not misread
+    this.models = new ModelRegistry(featurizer.encoderId(), featurizer.dimension(), config.checkpointVerifier());
     this.metrics = new ScorerMetrics(meterRegistry, models, cache);
   }
 
@@ -95,7 +97,7 @@ public final class ScorerService implements AutoCloseable {
         }
         ownership = Ownership.partitioned(config.partitions(), n);
       }
-      scorer = new Scorer(models, new PairFeaturizer(encoder), ownership, config.maxCandidates());
+      scorer = new Scorer(models, featurizer, ownership, config.maxCandidates());
       if (config.kafkaRequests()) {
         requestLoop = new ScoreRequestLoop(config.kafkaBase(), config.groupId(), config.topics().scoreRequests(),
             config.topics().scores(), config.topics().scoreRequestsDlq(),

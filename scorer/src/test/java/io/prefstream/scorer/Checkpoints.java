@@ -2,19 +2,23 @@ package io.prefstream.scorer;
 
 import io.prefstream.model.checkpoint.CheckpointCodec;
 import io.prefstream.model.reward.BaseModel;
+import io.prefstream.model.reward.FeatureLayout;
 import io.prefstream.model.reward.IndividualModel;
 import java.util.Map;
 import java.util.Random;
 
 /** Real checkpoints with seeded random weights, for tests. */
 public final class Checkpoints {
+  /** The encoder spec the scorers under test run. */
   public static final String ENCODER = "hashing-ngram-v1-d64";
-  public static final int DIM = 128;
+  /** What models trained on that encoder's features are called: the encoder plus the default feature layout. */
+  public static final String MODEL_ENCODER_ID = ENCODER + FeatureLayout.style().suffix();
+  public static final int DIM = FeatureLayout.style().dimension(64);
 
   private Checkpoints() {}
 
   public static BaseModel base(long version, String... genericDomains) {
-    return base(version, ENCODER, DIM, genericDomains);
+    return base(version, MODEL_ENCODER_ID, DIM, genericDomains);
   }
 
   public static BaseModel base(long version, String encoderId, int dim, String... genericDomains) {

@@ -114,10 +114,16 @@ public final class BatchLearner {
 
   private void runRound(List<TrainingBatch> round, Function<ModelKey, KeyState> stateFor, long nowMs, Outcome out) {
     // 1. Embed every text of the round in one call (the cache answers most; misses are batched by the encoder).
+    // Prompts only when the feature layout reads them (the default style layout does not): an encoder miss
+    // costs ~30 ms on a CPU.
+    boolean prompts = featurizer.usesPrompt();
+    int stride = prompts ? 3 : 2;
     List<String> texts = new ArrayList<>();
     for (TrainingBatch b : round) {
       for (PreferenceEvent e : b.events()) {
-        texts.add(e.prompt());
+        if (prompts) {
+          texts.add(e.prompt());
+        }
         texts.add(e.chosen());
         texts.add(e.rejected());
       }
@@ -133,12 +139,12 @@ public final class BatchLearner {
     List<TrainingPair> pairs = new ArrayList<>();
     List<TrainingBatch> trainedBatches = new ArrayList<>();
     float marginScale = config.trainer().marginScale();
-    int e3 = 0;
+    int at = 0;
     for (TrainingBatch b : round) {
       KeyState s = stateFor.apply(ModelKey.of(b.userId(), b.domain()));
       if (s.seenBatch(b.batchId())) {
         out.duplicateBatches++;
-        e3 += 3 * b.events().size();
+        at += stride * b.events().size();
         continue;
       }
       float[] w = frozen(b.domain());
@@ -147,10 +153,11 @@ public final class BatchLearner {
       int before = pairs.size();
       long index = s.eventsApplied();
       for (PreferenceEvent e : b.events()) {
-        float[] p = emb.get(e3);
-        float[] fc = featurizer.combine(p, emb.get(e3 + 1));
-        float[] fr = featurizer.combine(p, emb.get(e3 + 2));
-        e3 += 3;
+        float[] p = prompts ? emb.get(at) : null;
+        int r = prompts ? at + 1 : at;
+        float[] fc = featurizer.combine(p, emb.get(r), e.chosen());
+        float[] fr = featurizer.combine(p, emb.get(r + 1), e.rejected());
+        at += stride;
         boolean ok = dot(total, fc) - dot(total, fr) > 0;
         s.tally().record(ok);
         out.progressive(b.domain(), ok);

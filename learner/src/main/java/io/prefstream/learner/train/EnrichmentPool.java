@@ -50,8 +50,8 @@ public final class EnrichmentPool {
     for (int i = 0; i < n; i++) {
       GeneralPair p = pairs.get(i);
       List<float[]> e = featurizer.encoder().encodeAll(List.of(p.prompt(), p.chosen(), p.rejected()));
-      c[i] = featurizer.combine(e.get(0), e.get(1));
-      r[i] = featurizer.combine(e.get(0), e.get(2));
+      c[i] = featurizer.combine(e.get(0), e.get(1), p.chosen());
+      r[i] = featurizer.combine(e.get(0), e.get(2), p.rejected());
       m[i] = PreferenceLoss.margin(p.strength(), marginScale);
     }
     return new EnrichmentPool(c, r, m);

@@ -2,6 +2,7 @@ package io.prefstream.model.bench;
 
 import io.prefstream.model.bert.EncoderTuneConfig;
 import io.prefstream.model.customize.CustomizeConfig;
+import io.prefstream.model.reward.FeatureLayout;
 import io.prefstream.model.train.BaseTrainerConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.List;
  *
  * @param generalFiles general preference events (helpful, harmless): the base is trained on their
  *     train split, evaluated on their test split (file name up to the first '-' names the column)
+ * @param layout the feature layout ({@link FeatureLayout#style()} by default)
  * @param dspFiles per-style events (users dsp-&lt;style&gt;, domain = style)
  * @param testPercent share of prompts held out for testing
  * @param newUserEvents events a new user contributes before its accuracy is measured
@@ -21,14 +23,14 @@ import java.util.List;
  * @param tunedEncoderOut where the tuned encoder is saved (null: a temporary directory)
  */
 public record QualityConfig(
-    String encoderSpec, int hashedDims, List<Path> generalFiles, List<Path> dspFiles, int testPercent,
+    String encoderSpec, FeatureLayout layout, List<Path> generalFiles, List<Path> dspFiles, int testPercent,
     BaseTrainerConfig base, CustomizeConfig customize, int newUserEvents, Path cacheDir, EncoderTuneConfig tune,
     Path hiddenCacheDir, Path tunedEncoderOut) {
 
   /** The table on the frozen encoder (no tuning). */
-  public QualityConfig(String encoderSpec, int hashedDims, List<Path> generalFiles, List<Path> dspFiles,
+  public QualityConfig(String encoderSpec, FeatureLayout layout, List<Path> generalFiles, List<Path> dspFiles,
       int testPercent, BaseTrainerConfig base, CustomizeConfig customize, int newUserEvents, Path cacheDir) {
-    this(encoderSpec, hashedDims, generalFiles, dspFiles, testPercent, base, customize, newUserEvents, cacheDir,
+    this(encoderSpec, layout, generalFiles, dspFiles, testPercent, base, customize, newUserEvents, cacheDir,
         null, null, null);
   }
 }

@@ -5,6 +5,7 @@ import io.prefstream.model.data.PairEncoder;
 import io.prefstream.model.data.PreferenceRecord;
 import io.prefstream.model.encoder.CachingEncoder;
 import io.prefstream.model.encoder.Encoders;
+import io.prefstream.model.reward.FeatureLayout;
 import io.prefstream.model.reward.PairFeaturizer;
 import java.util.List;
 
@@ -16,6 +17,15 @@ final class CommandSupport {
   static PairFeaturizer openFeaturizer(String encoderId) {
     return PairFeaturizer.forEncoderId(encoderId,
         spec -> new CachingEncoder(Encoders.open(spec), 200_000, DataDirs.embeddingCache()));
+  }
+
+  /** The --layout / --hashed-dims options of a command as a layout, or a usage error naming what is valid. */
+  static FeatureLayout layout(Object command, String name, int hashedDims) {
+    try {
+      return FeatureLayout.named(name, hashedDims);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(command), e.getMessage());
+    }
   }
 
   /**

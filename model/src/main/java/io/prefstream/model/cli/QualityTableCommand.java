@@ -29,7 +29,11 @@ public class QualityTableCommand implements Callable<Integer> {
   @Option(names = "--encoder", defaultValue = "all-minilm-l6-v2-q", description = "Encoder spec (default: ${DEFAULT-VALUE})")
   String encoder;
 
-  @Option(names = "--hashed-dims", defaultValue = "-1", description = "Hashed response n-gram features (default: the featurizer's)")
+  @Option(names = "--layout", defaultValue = "style",
+      description = "Feature layout: style ([e(r) | style vocabulary counts]) or pairwise ([e(r) | e(p)*e(r)]) (default: ${DEFAULT-VALUE})")
+  String layout;
+
+  @Option(names = "--hashed-dims", defaultValue = "0", description = "Hashed response n-gram features (pairwise layout only)")
   int hashedDims;
 
   @Option(names = "--test-percent", defaultValue = "20")
@@ -103,7 +107,7 @@ public class QualityTableCommand implements Callable<Integer> {
       // Tuning starts from the fp32 weights (the quantized model's are not trainable).
       enc = Encoders.MINILM;
     }
-    QualityConfig qc = new QualityConfig(enc, hashedDims < 0 ? PairFeaturizer.DEFAULT_HASHED_DIMS : hashedDims,
+    QualityConfig qc = new QualityConfig(enc, CommandSupport.layout(this, layout, hashedDims),
         List.of(data.resolve("general/helpful-dev.events.jsonl"), data.resolve("general/harmless-dev.events.jsonl")),
         List.of(data.resolve("dsp/dsp-dev.events.jsonl")), testPercent, base, cc, newUserEvents,
         DataDirs.embeddingCache(), tune, DataDirs.hiddenCache(), saveEncoder);

@@ -34,7 +34,11 @@ public class TrainBaseCommand implements Callable<Integer> {
   @Option(names = "--encoder", defaultValue = "all-minilm-l6-v2-q", description = "Encoder spec (default: ${DEFAULT-VALUE})")
   String encoder;
 
-  @Option(names = "--hashed-dims", defaultValue = "-1", description = "Hashed response n-gram features (default: the featurizer's)")
+  @Option(names = "--layout", defaultValue = "style",
+      description = "Feature layout: style ([e(r) | style vocabulary counts]) or pairwise ([e(r) | e(p)*e(r)]) (default: ${DEFAULT-VALUE})")
+  String layout;
+
+  @Option(names = "--hashed-dims", defaultValue = "0", description = "Hashed response n-gram features (pairwise layout only)")
   int hashedDims;
 
   @Option(names = "--steps", defaultValue = "300", description = "Adam steps (default: ${DEFAULT-VALUE})")
@@ -55,8 +59,7 @@ public class TrainBaseCommand implements Callable<Integer> {
     BaseTrainerConfig cfg = BaseTrainerConfig.defaults();
     cfg = new BaseTrainerConfig(steps, lr, l2, cfg.genericSteps(), cfg.genericLearningRate(), cfg.genericL2(),
         marginScale, cfg.enrichmentWeight());
-    String encoderId = encoder + (hashedDims > 0 ? "+h" + hashedDims
-        : hashedDims < 0 && PairFeaturizer.DEFAULT_HASHED_DIMS > 0 ? "+h" + PairFeaturizer.DEFAULT_HASHED_DIMS : "");
+    String encoderId = encoder + CommandSupport.layout(this, layout, hashedDims).suffix();
     PairFeaturizer fz = CommandSupport.openFeaturizer(encoderId);
     try {
       List<FeaturizedPair> feats = CommandSupport.featurize(fz, records);

@@ -20,7 +20,9 @@ public final class PairEncoder {
       IntConsumer progressTextsDone) {
     Map<String, float[]> emb = new LinkedHashMap<>();
     for (PreferenceRecord r : records) {
-      emb.put(r.prompt(), null);
+      if (featurizer.usesPrompt()) {
+        emb.put(r.prompt(), null);
+      }
       emb.put(r.chosen(), null);
       emb.put(r.rejected(), null);
     }

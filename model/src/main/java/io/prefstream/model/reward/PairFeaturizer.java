@@ -3,107 +3,105 @@ package io.prefstream.model.reward;
 import io.prefstream.model.encoder.HashingNgramEncoder;
 import io.prefstream.model.encoder.TextEncoder;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The one place that turns (prompt, response) into the reward model's feature vector, so the learner
  * and the scorer always agree on it.
  *
- * <p>Layout, with e() the encoder's L2-normalised embedding of dimension d and h() a hashed word/char
- * n-gram vector of the response with H buckets:
- * {@code [ e(response) | e(prompt) ⊙ e(response) | h(response) ]}, D = 2d + H.
- * The first block says what the response is like (topic, tone); the second is a per-dimension weighted
- * cosine between prompt and response ("answers the question"); the third keeps surface style cues
- * (word choice, punctuation) that mean-pooling washes out. {@link #encoderId()} names the layout, so
- * checkpoints made with another layout are recognised. Thread-safe.
+ * <p>With e() the encoder's L2-normalised embedding of dimension d, the default {@link FeatureLayout#style()}
+ * is {@code [ e(response) | v(response) ]}: what the response is about (topic, tone) and how it is written
+ * (the counts of a fixed {@link StyleVocabulary}, which mean-pooling washes out). The older pairwise layout
+ * {@code [ e(response) | e(prompt) ⊙ e(response) | h(response) ]} is kept so its checkpoints still load.
+ * {@link #encoderId()} names encoder and layout, so checkpoints made with another one are recognised.
+ * Thread-safe.
  */
 public final class PairFeaturizer {
-  /** H used by {@link #PairFeaturizer(TextEncoder)}. */
-  public static final int DEFAULT_HASHED_DIMS = 0;
-
   private final TextEncoder encoder;
-  private final int hashedDims;
+  private final FeatureLayout layout;
   private final HashingNgramEncoder hashing;
 
+  /** The default layout ({@link FeatureLayout#style()}). */
   public PairFeaturizer(TextEncoder encoder) {
-    this(encoder, DEFAULT_HASHED_DIMS);
+    this(encoder, FeatureLayout.style());
   }
 
-  public PairFeaturizer(TextEncoder encoder, int hashedDims) {
-    if (encoder == null) {
-      throw new IllegalArgumentException("encoder is required");
-    }
-    if (hashedDims < 0 || hashedDims > 4096) {
-      throw new IllegalArgumentException("hashedDims must be in [0, 4096], got " + hashedDims);
+  public PairFeaturizer(TextEncoder encoder, FeatureLayout layout) {
+    if (encoder == null || layout == null) {
+      throw new IllegalArgumentException("encoder and layout are required");
     }
     this.encoder = encoder;
-    this.hashedDims = hashedDims;
-    this.hashing = hashedDims == 0 ? null : new HashingNgramEncoder(hashedDims);
+    this.layout = layout;
+    this.hashing = layout.hashedDims() == 0 ? null : new HashingNgramEncoder(layout.hashedDims());
   }
 
   /**
-   * The featurizer a checkpoint's {@code encoderId} names ("&lt;encoder spec&gt;[+h&lt;H&gt;]"), over the given
-   * encoder (which may be a {@link io.prefstream.model.encoder.CachingEncoder} around the spec's encoder).
+   * The featurizer a checkpoint's {@code encoderId} names ("&lt;encoder spec&gt;&lt;layout suffix&gt;"), over the
+   * given encoder (which may be a {@link io.prefstream.model.encoder.CachingEncoder} around the spec's encoder).
    */
-  public static PairFeaturizer forEncoderId(String encoderId, java.util.function.Function<String, TextEncoder> open) {
-    String spec = encoderSpecOf(encoderId);
-    int hashed = spec.equals(encoderId) ? 0 : Integer.parseInt(encoderId.substring(spec.length() + 2));
-    return new PairFeaturizer(open.apply(spec), hashed);
+  public static PairFeaturizer forEncoderId(String encoderId, Function<String, TextEncoder> open) {
+    return new PairFeaturizer(open.apply(FeatureLayout.encoderSpecOf(encoderId)), FeatureLayout.ofEncoderId(encoderId));
   }
 
   /** The encoder spec part of a checkpoint's encoderId (without the layout suffix). */
   public static String encoderSpecOf(String encoderId) {
-    int plus = encoderId.lastIndexOf("+h");
-    if (plus > 0 && encoderId.substring(plus + 2).chars().allMatch(Character::isDigit) && plus + 2 < encoderId.length()) {
-      return encoderId.substring(0, plus);
-    }
-    return encoderId;
+    return FeatureLayout.encoderSpecOf(encoderId);
   }
 
   /** D, the length of every feature vector. */
   public int dimension() {
-    return 2 * encoder.dimension() + hashedDims;
+    return layout.dimension(encoder.dimension());
   }
 
-  /** The encoder's id, plus "+h&lt;H&gt;" when hashed response features are part of the layout. */
+  /** The encoder's id plus the layout's suffix. */
   public String encoderId() {
-    return hashedDims == 0 ? encoder.id() : encoder.id() + "+h" + hashedDims;
+    return encoder.id() + layout.suffix();
   }
 
   public TextEncoder encoder() {
     return encoder;
   }
 
-  public int hashedDims() {
-    return hashedDims;
+  public FeatureLayout layout() {
+    return layout;
+  }
+
+  /** Whether {@link #combine} reads the prompt's embedding (when not, callers need not compute it). */
+  public boolean usesPrompt() {
+    return layout.usesPrompt();
   }
 
   public float[] features(String prompt, String response) {
+    if (!usesPrompt()) {
+      return combine(null, encoder.encode(response), response);
+    }
     List<float[]> e = encoder.encodeAll(List.of(prompt, response));
     return combine(e.get(0), e.get(1), response);
   }
 
-  /** Features from embeddings already computed; only for layouts without hashed features (H = 0). */
-  public float[] combine(float[] promptEmbedding, float[] responseEmbedding) {
-    if (hashedDims > 0) {
-      throw new IllegalStateException("layout " + encoderId() + " needs the response text; use combine(p, r, text)");
-    }
-    return combine(promptEmbedding, responseEmbedding, "");
-  }
-
-  /** Features from embeddings already computed (lets callers batch and share encoder calls). */
+  /**
+   * Features from embeddings already computed (lets callers batch and share encoder calls).
+   *
+   * @param promptEmbedding may be null when {@link #usesPrompt()} is false
+   * @param response the response's text (the style and hashed blocks read it)
+   */
   public float[] combine(float[] promptEmbedding, float[] responseEmbedding, String response) {
     int d = encoder.dimension();
-    if (promptEmbedding.length != d || responseEmbedding.length != d) {
-      throw new IllegalArgumentException("embeddings must have dimension " + d + ", got "
-          + promptEmbedding.length + " and " + responseEmbedding.length);
+    if (responseEmbedding.length != d || (layout.usesPrompt() && (promptEmbedding == null || promptEmbedding.length != d))) {
+      throw new IllegalArgumentException("embeddings must have dimension " + d + ", got prompt "
+          + (promptEmbedding == null ? "none" : promptEmbedding.length) + " and response " + responseEmbedding.length);
     }
     float[] f = new float[dimension()];
     System.arraycopy(responseEmbedding, 0, f, 0, d);
+    if (layout.vocabulary() != null) {
+      layout.vocabulary().vector(response, f, d);
+      return f;
+    }
     for (int i = 0; i < d; i++) {
       f[d + i] = promptEmbedding[i] * responseEmbedding[i];
     }
     if (hashing != null) {
-      System.arraycopy(hashing.encode(response), 0, f, 2 * d, hashedDims);
+      System.arraycopy(hashing.encode(response), 0, f, 2 * d, layout.hashedDims());
     }
     return f;
   }

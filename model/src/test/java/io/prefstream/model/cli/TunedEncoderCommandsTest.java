@@ -9,6 +9,7 @@ import io.prefstream.model.bert.MiniLmEncoder;
 import io.prefstream.model.bert.TunedEncoderStore;
 import io.prefstream.model.bert.TunedTop;
 import io.prefstream.model.checkpoint.BaseModelStore;
+import io.prefstream.model.reward.FeatureLayout;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -31,7 +32,8 @@ class TunedEncoderCommandsTest {
     Path customDir = tmp.resolve("custom");
     OfflineCommandsTest.run(new TrainBaseCommand(), "--data", dsp.toString(), "--out", baseDir.toString(),
         "--encoder", "tuned:" + enc, "--steps", "20");
-    assertThat(BaseModelStore.load(baseDir).encoderId()).isEqualTo(id);
+    // the tuned encoder's id plus the feature layout's suffix
+    assertThat(BaseModelStore.load(baseDir).encoderId()).isEqualTo(id + FeatureLayout.style().suffix());
     assertThat(TunedEncoderStore.encoderId(baseDir)).isEqualTo(id);
     OfflineCommandsTest.run(new CustomizeCommand(), "--base", baseDir.toString(), "--data", dsp.toString(),
         "--out", customDir.toString(), "--epochs", "1", "--generic-steps", "10");

@@ -82,13 +82,14 @@ public final class ScorerBenchmark {
       }
       Topics topics = new Topics("bench-scorer-" + System.currentTimeMillis() + ".");
       createTopics(bootstrap, topics, broker);
-      int dim = new PairFeaturizer(raw).dimension();
+      PairFeaturizer featurizer = new PairFeaturizer(raw);
+      int dim = featurizer.dimension();
       out.put("featureDim", dim);
       BenchTexts texts = BenchTexts.load(config.dspRawOrNull(), config.prompts());
       out.put("texts", texts.source());
 
-      latency(out, bootstrap, topics, raw.id(), dim, texts, tmp);
-      memory(out, raw.id(), dim);
+      latency(out, bootstrap, topics, featurizer.encoderId(), dim, texts, tmp);
+      memory(out, featurizer.encoderId(), dim);
       uncached(out, raw, texts);
       out.put("loadAverageAtEnd", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
     } finally {
@@ -295,11 +296,12 @@ public final class ScorerBenchmark {
 
   private void uncached(ObjectNode out, TextEncoder raw, BenchTexts texts) throws Exception {
     Random rnd = new Random(3);
-    int dim = new PairFeaturizer(raw).dimension();
-    ModelRegistry registry = new ModelRegistry(raw.id(), dim);
-    registry.apply(ModelKey.BASE.bytes(), CheckpointCodec.encode(randomBase(rnd, 1, raw.id(), dim)));
-    // The scorer's own code on the raw encoder (no cache): every request encodes its prompt and candidates.
-    Scorer scorer = new Scorer(registry, new PairFeaturizer(raw), Ownership.global(), 64);
+    PairFeaturizer featurizer = new PairFeaturizer(raw);
+    int dim = featurizer.dimension();
+    ModelRegistry registry = new ModelRegistry(featurizer.encoderId(), dim);
+    registry.apply(ModelKey.BASE.bytes(), CheckpointCodec.encode(randomBase(rnd, 1, featurizer.encoderId(), dim)));
+    // The scorer's own code on the raw encoder (no cache): every request encodes its candidates.
+    Scorer scorer = new Scorer(registry, featurizer, Ownership.global(), 64);
     AtomicLong counter = new AtomicLong();
     double requestsPerSec = closedLoop(() -> {
       int i = (int) (counter.getAndIncrement() % texts.prompts().size());

@@ -39,15 +39,20 @@ public final class Scorer {
     ServingState state = state();
     Served served = serve(state, request.userId(), request.domain());
     int n = request.candidates().size();
-    // One encoder call for the prompt and every candidate: cached texts cost a lookup, the rest go in one batch,
-    // and the prompt is encoded once, not once per candidate.
+    // One encoder call for every candidate (and the prompt, when the feature layout reads it): cached texts cost
+    // a lookup, the rest go in one batch, and the prompt is encoded once, not once per candidate.
+    boolean prompt = featurizer.usesPrompt();
     List<String> texts = new ArrayList<>(n + 1);
-    texts.add(request.prompt());
+    if (prompt) {
+      texts.add(request.prompt());
+    }
     texts.addAll(request.candidates());
     List<float[]> embeddings = featurizer.encoder().encodeAll(texts);
+    int first = prompt ? 1 : 0;
     double[] rewards = new double[n];
     for (int i = 0; i < n; i++) {
-      rewards[i] = served.model().reward(featurizer.combine(embeddings.get(0), embeddings.get(i + 1)));
+      rewards[i] = served.model().reward(featurizer.combine(prompt ? embeddings.get(0) : null,
+          embeddings.get(first + i), request.candidates().get(i)));
     }
     List<Double> rewardList = new ArrayList<>(n);
     for (double r : rewards) {

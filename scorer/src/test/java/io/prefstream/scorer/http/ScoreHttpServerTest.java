@@ -2,6 +2,7 @@ package io.prefstream.scorer.http;
 
 import static io.prefstream.scorer.Checkpoints.DIM;
 import static io.prefstream.scorer.Checkpoints.ENCODER;
+import static io.prefstream.scorer.Checkpoints.MODEL_ENCODER_ID;
 import static io.prefstream.scorer.Checkpoints.base;
 import static io.prefstream.scorer.Checkpoints.bytes;
 import static io.prefstream.scorer.Checkpoints.individual;
@@ -50,7 +51,7 @@ class ScoreHttpServerTest {
   @BeforeEach
   void start() throws Exception {
     encoder = Encoders.open(ENCODER);
-    registry = new ModelRegistry(ENCODER, DIM);
+    registry = new ModelRegistry(MODEL_ENCODER_ID, DIM);
     meters = MetricsEndpoint.newRegistry();
     ScorerMetrics metrics = new ScorerMetrics(meters, registry, null);
     // Partitioned: this instance owns partitions 0 and 1 of 4.

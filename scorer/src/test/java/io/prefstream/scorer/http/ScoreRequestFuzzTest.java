@@ -2,6 +2,7 @@ package io.prefstream.scorer.http;
 
 import static io.prefstream.scorer.Checkpoints.DIM;
 import static io.prefstream.scorer.Checkpoints.ENCODER;
+import static io.prefstream.scorer.Checkpoints.MODEL_ENCODER_ID;
 import static io.prefstream.scorer.Checkpoints.base;
 import static io.prefstream.scorer.Checkpoints.bytes;
 import static io.prefstream.scorer.Checkpoints.individual;
@@ -48,7 +49,7 @@ class ScoreRequestFuzzTest {
   @Test
   void hostileRequestsGetClientErrorsAndValidOnesAreUnaffected() throws Exception {
     TextEncoder encoder = Encoders.open(ENCODER);
-    ModelRegistry registry = new ModelRegistry(ENCODER, DIM);
+    ModelRegistry registry = new ModelRegistry(MODEL_ENCODER_ID, DIM);
     registry.apply(ModelKey.BASE.bytes(), bytes(base(3, "dsp")));
     registry.apply(ModelKey.of("alice", "dsp").bytes(), bytes(individual("alice", "dsp", 7, 3, DIM)));
     PrometheusMeterRegistry meters = MetricsEndpoint.newRegistry();

@@ -2,6 +2,7 @@ package io.prefstream.scorer.registry;
 
 import static io.prefstream.scorer.Checkpoints.DIM;
 import static io.prefstream.scorer.Checkpoints.ENCODER;
+import static io.prefstream.scorer.Checkpoints.MODEL_ENCODER_ID;
 import static io.prefstream.scorer.Checkpoints.base;
 import static io.prefstream.scorer.Checkpoints.bytes;
 import static io.prefstream.scorer.Checkpoints.individual;
@@ -12,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class ModelRegistryTest {
-  private final ModelRegistry registry = new ModelRegistry(ENCODER, DIM);
+  private final ModelRegistry registry = new ModelRegistry(MODEL_ENCODER_ID, DIM);
 
   private ApplyOutcome put(String user, String domain, long version, long baseVersion) {
     return registry.apply(ModelKey.of(user, domain).bytes(), bytes(individual(user, domain, version, baseVersion)));
@@ -100,7 +101,10 @@ class ModelRegistryTest {
     putBase(1);
     assertThat(registry.apply(ModelKey.BASE.bytes(), bytes(base(2, "hashing-ngram-v1-d32", 64))))
         .isEqualTo(ApplyOutcome.REFUSED);
-    assertThat(registry.apply(ModelKey.BASE.bytes(), bytes(base(3, ENCODER, DIM + 2))))
+    assertThat(registry.apply(ModelKey.BASE.bytes(), bytes(base(3, MODEL_ENCODER_ID, DIM + 2))))
+        .isEqualTo(ApplyOutcome.REFUSED);
+    // the same encoder with the former pairwise feature layout is another model: refused, not misread
+    assertThat(registry.apply(ModelKey.BASE.bytes(), bytes(base(6, ENCODER, DIM))))
         .isEqualTo(ApplyOutcome.REFUSED);
     assertThat(registry.apply(ModelKey.of("ann", "dsp").bytes(), bytes(individual("ann", "dsp", 1, 1, DIM / 2))))
         .isEqualTo(ApplyOutcome.REFUSED);
@@ -111,7 +115,7 @@ class ModelRegistryTest {
     assertThat(registry.apply("nonsense".getBytes(StandardCharsets.UTF_8), bytes(base(5))))
         .isEqualTo(ApplyOutcome.REFUSED);
 
-    assertThat(registry.refused(RefusalReason.ENCODER_MISMATCH)).isEqualTo(1);
+    assertThat(registry.refused(RefusalReason.ENCODER_MISMATCH)).isEqualTo(2);
     assertThat(registry.refused(RefusalReason.INCOMPATIBLE)).isEqualTo(2);
     assertThat(registry.refused(RefusalReason.BAD_KEY)).isEqualTo(3);
     assertThat(registry.baseVersion()).isEqualTo(1);

@@ -2,6 +2,7 @@ package io.prefstream.scorer.scoring;
 
 import static io.prefstream.scorer.Checkpoints.DIM;
 import static io.prefstream.scorer.Checkpoints.ENCODER;
+import static io.prefstream.scorer.Checkpoints.MODEL_ENCODER_ID;
 import static io.prefstream.scorer.Checkpoints.base;
 import static io.prefstream.scorer.Checkpoints.bytes;
 import static io.prefstream.scorer.Checkpoints.individual;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class ScorerTest {
   private final TextEncoder encoder = Encoders.open(ENCODER);
   private final PairFeaturizer featurizer = new PairFeaturizer(encoder);
-  private final ModelRegistry registry = new ModelRegistry(ENCODER, DIM);
+  private final ModelRegistry registry = new ModelRegistry(MODEL_ENCODER_ID, DIM);
   private final List<String> candidates = List.of("Sure, here is a short answer.", "I refuse.",
       "Here is a long and detailed, friendly answer with examples.", "idk");
 
