@@ -6,6 +6,7 @@ import io.prefstream.model.cli.CustomizeCommand;
 import io.prefstream.model.cli.EvalCommand;
 import io.prefstream.model.cli.StyleVocabularyCommand;
 import io.prefstream.model.cli.TrainBaseCommand;
+import io.prefstream.model.cli.TuneEncoderCommand;
 import io.prefstream.scorer.cli.ScorerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Command;
         LearnerCommand.class,
         ScorerCommand.class,
         LocalCommand.class,
+        TuneEncoderCommand.class,
         TrainBaseCommand.class,
         CustomizeCommand.class,
         EvalCommand.class,

@@ -1,5 +1,6 @@
 package io.prefstream.model.bench;
 
+import io.prefstream.model.bert.EncoderTuning;
 import io.prefstream.model.customize.Customizer;
 import io.prefstream.model.customize.UserDomain;
 import io.prefstream.model.data.EventFiles;
@@ -64,7 +65,8 @@ public final class QualityTable {
     tuneTrain.addAll(dsp.train());
     try (CachingEncoder enc = config.tune() == null
         ? new CachingEncoder(Encoders.open(config.encoderSpec()), 200_000, config.cacheDir())
-        : new CachingEncoder(new EncoderTuning(config).tune(all, tuneTrain, progress), 200_000, null)) {
+        : new CachingEncoder(new EncoderTuning(config.tune(), config.encoderSpec(), config.hiddenCacheDir(),
+            config.tunedEncoderOut()).tune(all, tuneTrain, progress), 200_000, null)) {
       PairFeaturizer fz = new PairFeaturizer(enc, config.layout());
       progress.accept("featurizing " + all.size() + " pairs with " + fz.encoderId() + " (D=" + fz.dimension() + ")");
       long[] last = {System.currentTimeMillis()};

@@ -20,11 +20,11 @@ final class CommandSupport {
   }
 
   /** The --layout / --hashed-dims options of a command as a layout, or a usage error naming what is valid. */
-  static FeatureLayout layout(Object command, String name, int hashedDims) {
+  static FeatureLayout layout(picocli.CommandLine command, String name, int hashedDims) {
     try {
       return FeatureLayout.named(name, hashedDims);
     } catch (IllegalArgumentException e) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(command), e.getMessage());
+      throw new picocli.CommandLine.ParameterException(command, e.getMessage());
     }
   }
 

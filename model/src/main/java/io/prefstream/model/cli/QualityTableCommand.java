@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prefstream.model.bench.QualityConfig;
 import io.prefstream.model.bert.EncoderTuneConfig;
-import io.prefstream.model.bert.UserCap;
 import io.prefstream.model.encoder.Encoders;
 import io.prefstream.model.bench.QualityTable;
 import io.prefstream.model.customize.CustomizeConfig;
-import io.prefstream.model.reward.PairFeaturizer;
 import io.prefstream.model.train.BaseTrainerConfig;
 import io.prefstream.model.train.TrainerConfig;
 import java.nio.file.Path;
@@ -16,13 +14,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code prefstream bench quality}: the paper-style accuracy table on held-out prompts. */
 @Command(name = "quality", mixinStandardHelpOptions = true,
     description = "Train the base on general data, customize on DSP data (80/20 split by prompt) and print "
         + "held-out accuracy of the base and each customized model on every DSP domain and on helpful/harmless.")
 public class QualityTableCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Option(names = "--data-dir", description = "Directory with general/ and dsp/ (default: prefstream.data.dir or ../shared/data)")
   Path dataDir;
 
@@ -62,18 +66,8 @@ public class QualityTableCommand implements Callable<Integer> {
       description = "Fine-tune MiniLM's top K layers (with the heads) on the train splits first; 0 = frozen encoder "
           + "(default: ${DEFAULT-VALUE}; 2 measured best). Uses the fp32 all-minilm-l6-v2 weights.")
   int tuneLayers;
-  @Option(names = "--tune-epochs", defaultValue = "1") int tuneEpochs;
-  @Option(names = "--tune-user-prompts-per-step", defaultValue = "2") int tunePromptsPerStep;
-  @Option(names = "--tune-general-pairs-per-step", defaultValue = "4") int tuneGeneralPerStep;
-  @Option(names = "--tune-encoder-lr", defaultValue = "1e-4") float tuneEncoderLr;
-  @Option(names = "--tune-head-lr", defaultValue = "3e-3") float tuneHeadLr;
-  @Option(names = "--tune-distill", defaultValue = "1.0",
-      description = "Weight of the feature-distillation loss toward the pretrained embedding of preferred responses")
-  float tuneDistill;
-  @Option(names = "--tune-user-cap", defaultValue = "median",
-      description = "Per-user cap on the pairs' total weight in tuning: median, none, or a number of pairs")
-  String tuneUserCap;
-  @Option(names = "--tune-seed", defaultValue = "7") long tuneSeed;
+  @Mixin
+  EncoderTuneOptions tuneOptions;
   @Option(names = "--save-encoder", description = "Directory to save the tuned encoder in (encoder-top.params, encoder.json)")
   Path saveEncoder;
 
@@ -90,24 +84,11 @@ public class QualityTableCommand implements Callable<Integer> {
     EncoderTuneConfig tune = null;
     String enc = encoder;
     if (tuneLayers > 0) {
-      UserCap cap = switch (tuneUserCap) {
-        case "median" -> UserCap.median();
-        case "none" -> UserCap.none();
-        default -> {
-          try {
-            yield UserCap.fixed(Integer.parseInt(tuneUserCap));
-          } catch (NumberFormatException e) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                "--tune-user-cap must be median, none or a number of pairs, got '" + tuneUserCap + "'");
-          }
-        }
-      };
-      tune = new EncoderTuneConfig(tuneLayers, tuneEpochs, tunePromptsPerStep, tuneGeneralPerStep, tuneEncoderLr,
-          tuneHeadLr, marginScale, tuneDistill, cap, tuneSeed);
+      tune = tuneOptions.config(tuneLayers, marginScale, spec.commandLine());
       // Tuning starts from the fp32 weights (the quantized model's are not trainable).
       enc = Encoders.MINILM;
     }
-    QualityConfig qc = new QualityConfig(enc, CommandSupport.layout(this, layout, hashedDims),
+    QualityConfig qc = new QualityConfig(enc, CommandSupport.layout(spec.commandLine(), layout, hashedDims),
         List.of(data.resolve("general/helpful-dev.events.jsonl"), data.resolve("general/harmless-dev.events.jsonl")),
         List.of(data.resolve("dsp/dsp-dev.events.jsonl")), testPercent, base, cc, newUserEvents,
         DataDirs.embeddingCache(), tune, DataDirs.hiddenCache(), saveEncoder);

@@ -18,13 +18,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code prefstream train-base --data FILE... --out DIR}: the general base reward model (GRFT). */
 @Command(name = "train-base", mixinStandardHelpOptions = true,
     description = "Train the general base reward model on preference events and write DIR/base.psrm, "
         + "DIR/model.json and DIR/enrichment.jsonl (general pairs replayed while customizing).")
 public class TrainBaseCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Option(names = "--data", required = true, arity = "1..*", description = "Event JSONL files (general preferences)")
   List<Path> data;
 
@@ -59,7 +64,7 @@ public class TrainBaseCommand implements Callable<Integer> {
     BaseTrainerConfig cfg = BaseTrainerConfig.defaults();
     cfg = new BaseTrainerConfig(steps, lr, l2, cfg.genericSteps(), cfg.genericLearningRate(), cfg.genericL2(),
         marginScale, cfg.enrichmentWeight());
-    String encoderId = encoder + CommandSupport.layout(this, layout, hashedDims).suffix();
+    String encoderId = encoder + CommandSupport.layout(spec.commandLine(), layout, hashedDims).suffix();
     PairFeaturizer fz = CommandSupport.openFeaturizer(encoderId);
     try {
       List<FeaturizedPair> feats = CommandSupport.featurize(fz, records);

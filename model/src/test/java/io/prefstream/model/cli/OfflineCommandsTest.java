@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** train-base → customize → eval on real data slices, with the fast hashing encoder. */
-@ExtendWith(NoEmbeddingDiskCache.class)
+@ExtendWith(NoDiskCaches.class)
 class OfflineCommandsTest {
   static Path data = Path.of(System.getProperty("prefstream.data.dir", "../../shared/data"));
   /** Every n-th line of a file, so slices cover every user and domain. */

@@ -1,10 +1,5 @@
-package io.prefstream.model.bench;
+package io.prefstream.model.bert;
 
-import io.prefstream.model.bert.EncoderTuner;
-import io.prefstream.model.bert.HiddenStateCache;
-import io.prefstream.model.bert.MiniLmEncoder;
-import io.prefstream.model.bert.TunedEncoderStore;
-import io.prefstream.model.bert.TunedMiniLmEncoder;
 import io.prefstream.model.data.PreferenceRecord;
 import io.prefstream.model.encoder.Encoders;
 import java.io.IOException;
@@ -17,12 +12,27 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
-/** The quality table's optional first step: tune MiniLM's top layers on the train splits, save, and serve it. */
-final class EncoderTuning {
-  private final QualityConfig config;
+/**
+ * One tuning run: cache the frozen layers' activations, tune MiniLM's top layers on preference pairs, save the tuned
+ * top, and serve it. Used by {@code prefstream tune-encoder} (a new base version's encoder) and by the quality table.
+ */
+public final class EncoderTuning {
+  private final EncoderTuneConfig tune;
+  private final String encoderSpec;
+  private final Path hiddenCacheDir;
+  private final Path out;
 
-  EncoderTuning(QualityConfig config) {
-    this.config = config;
+  /**
+   * @param encoderSpec must name MiniLM ({@link Encoders#MINILM}; the quantized spec is accepted and its fp32
+   *     weights are tuned)
+   * @param hiddenCacheDir on-disk cache of the frozen layers' activations (null: memory only)
+   * @param out where the tuned encoder is saved (null: a temporary directory)
+   */
+  public EncoderTuning(EncoderTuneConfig tune, String encoderSpec, Path hiddenCacheDir, Path out) {
+    this.tune = java.util.Objects.requireNonNull(tune, "tune");
+    this.encoderSpec = encoderSpec;
+    this.hiddenCacheDir = hiddenCacheDir;
+    this.out = out;
   }
 
   /**
@@ -30,16 +40,16 @@ final class EncoderTuning {
    * encoded, never trained on), tunes on {@code train}, saves the tuned top and returns the tuned encoder,
    * which reads the same activation cache.
    */
-  TunedMiniLmEncoder tune(List<PreferenceRecord> all, List<PreferenceRecord> train, Consumer<String> progress) {
-    if (!config.encoderSpec().equals(Encoders.MINILM) && !config.encoderSpec().equals(Encoders.MINILM_QUANTIZED)) {
+  public TunedMiniLmEncoder tune(List<PreferenceRecord> all, List<PreferenceRecord> train, Consumer<String> progress) {
+    if (!encoderSpec.equals(Encoders.MINILM) && !encoderSpec.equals(Encoders.MINILM_QUANTIZED)) {
       throw new IllegalArgumentException("encoder tuning needs " + Encoders.MINILM + " (fp32 weights), got '"
-          + config.encoderSpec() + "'");
+          + encoderSpec + "'");
     }
-    int k = config.tune().topLayers();
+    int k = tune.topLayers();
     MiniLmEncoder pretrained = MiniLmEncoder.pretrained();
     // Activations after layer min(4, 6−k): one cache serves k = 1 and k = 2 (for k = 1, layer 4 runs frozen).
     int split = Math.max(0, pretrained.block().config().layers() - Math.max(k, 2));
-    HiddenStateCache cache = HiddenStateCache.open(config.hiddenCacheDir(), Encoders.MINILM, split,
+    HiddenStateCache cache = HiddenStateCache.open(hiddenCacheDir, Encoders.MINILM, split,
         pretrained.dimension());
     try {
       Set<String> texts = new LinkedHashSet<>();
@@ -60,14 +70,13 @@ final class EncoderTuning {
       });
       progress.accept(String.format("frozen layers: %d texts computed in %.1f s", computed,
           (System.currentTimeMillis() - t0) / 1000.0));
-      progress.accept("tuning the top " + k + " layer(s) on " + train.size() + " train pairs: " + config.tune());
-      EncoderTuner.Result r = new EncoderTuner(config.tune()).tune(pretrained, cache, train, progress);
+      progress.accept("tuning the top " + k + " layer(s) on " + train.size() + " train pairs: " + tune);
+      EncoderTuner.Result r = new EncoderTuner(tune).tune(pretrained, cache, train, progress);
       progress.accept(String.format("tuning: %d steps in %.1f s, epoch accuracy %s, user pair weight %.3f",
           r.steps(), r.millis() / 1000.0, r.epochAccuracy(), r.userWeightShare()));
-      Path out = config.tunedEncoderOut() != null ? config.tunedEncoderOut()
-          : Files.createTempDirectory("prefstream-tuned-encoder");
-      String id = TunedEncoderStore.save(out, r.top());
-      progress.accept("tuned encoder " + id + " saved in " + out);
+      Path dir = out != null ? out : Files.createTempDirectory("prefstream-tuned-encoder");
+      String id = TunedEncoderStore.save(dir, r.top());
+      progress.accept("tuned encoder " + id + " saved in " + dir);
       return new TunedMiniLmEncoder(id, pretrained, r.top(), cache);
     } catch (IOException e) {
       cache.close();
