@@ -153,7 +153,8 @@ class ClusterManifestsTest {
       }
     }
     assertThat(alerts).contains("PrefstreamLearnerConsumerLag", "PrefstreamModelStale", "PrefstreamCheckpointsRefused",
-        "PrefstreamEventsDeadLetterGrowth", "PrefstreamAccuracyDrop");
+        "PrefstreamEventsDeadLetterGrowth", "PrefstreamAccuracyDrop", "PrefstreamScorerKafkaUnreachable",
+        "PrefstreamLearnerKafkaUnreachable", "PrefstreamIngestKafkaUnreachable");
   }
 
   @Test

@@ -6,11 +6,14 @@ import io.prefstream.ingest.admin.TopicProvisioner;
 import io.prefstream.ingest.metrics.IngestMetrics;
 import io.prefstream.ingest.topology.IngestTopology;
 import io.prefstream.ingest.topology.TooLargeRecordHandler;
+import io.prefstream.runtime.kafka.BrokerWatch;
 import io.prefstream.runtime.metrics.MetricsEndpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
@@ -40,6 +43,7 @@ import org.slf4j.LoggerFactory;
 public final class IngestService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngestService.class);
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration BROKER_PROBE_INTERVAL = Duration.ofSeconds(2);
   /** Counter, tagged by the transient cause: {@code prefstream_ingest_stream_threads_replaced_total}. */
   public static final String STREAM_THREADS_REPLACED = "prefstream.ingest.stream.threads.replaced";
 
@@ -50,6 +54,8 @@ public final class IngestService implements AutoCloseable {
   private volatile KafkaStreams streams;
   private KafkaStreamsMetrics streamsMetrics;
   private volatile boolean closed;
+  /** Probes the cluster: stream threads keep RUNNING while Kafka is away, so this is how health knows. */
+  private volatile BrokerWatch brokerWatch;
 
   public IngestService(IngestConfig config, MeterRegistry registry) {
     this.config = Objects.requireNonNull(config, "config");
@@ -84,6 +90,12 @@ public final class IngestService implements AutoCloseable {
     streams.setUncaughtExceptionHandler(this::onStreamThreadDeath);
     streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
+    Map<String, Object> client = new HashMap<>(config.clientConfig());
+    client.put("bootstrap.servers", config.bootstrapServers());
+    brokerWatch = new BrokerWatch("ingest", client, BROKER_PROBE_INTERVAL, BROKER_PROBE_INTERVAL);
+    metrics.kafkaConnected(brokerWatch::connected);
+    brokerWatch.probe(); // the first answer before start() returns, so a healthy ingest never reads DEGRADED
+    brokerWatch.start();
     streams.start();
   }
 
@@ -197,7 +209,10 @@ public final class IngestService implements AutoCloseable {
     return false;
   }
 
-  /** UP while Kafka Streams runs or rebalances; DOWN before start, after close, or after a fatal error. */
+  /**
+   * UP while Kafka Streams runs or rebalances, DEGRADED while it does but Kafka does not answer (events wait in the
+   * topic; nothing is lost), DOWN before start, after close, or after a fatal error.
+   */
   public MetricsEndpoint.Health health() {
     KafkaStreams s = streams;
     if (s == null) {
@@ -206,6 +221,13 @@ public final class IngestService implements AutoCloseable {
     KafkaStreams.State st = s.state();
     Throwable f = failure.get();
     if (st == KafkaStreams.State.RUNNING || st == KafkaStreams.State.REBALANCING) {
+      BrokerWatch watch = brokerWatch;
+      if (watch != null && !watch.connected()) {
+        long since = watch.lastContactMs() > 0 ? watch.lastContactMs() : watch.sinceMs();
+        return MetricsEndpoint.Health.degraded("kafka streams " + st + ", but Kafka unreachable since "
+            + java.time.Instant.ofEpochMilli(since) + " (" + (System.currentTimeMillis() - since) / 1000 + " s; "
+            + watch.lastError() + "); resumes from the committed offsets when it answers");
+      }
       return MetricsEndpoint.Health.up("kafka streams " + st);
     }
     return MetricsEndpoint.Health.down("kafka streams " + st + (f == null ? "" : ": " + f));
@@ -243,6 +265,9 @@ public final class IngestService implements AutoCloseable {
     }
     if (streamsMetrics != null) {
       streamsMetrics.close();
+    }
+    if (brokerWatch != null) {
+      brokerWatch.close();
     }
   }
 }

@@ -181,4 +181,11 @@ final class LearnerMetrics {
       return scored == 0 ? Double.NaN : (double) correct / scored;
     }
   }
+
+  void kafkaConnected(java.util.function.BooleanSupplier connected) {
+    Gauge.builder("prefstream.learner.kafka.connected", connected, c -> c.getAsBoolean() ? 1 : 0)
+        .description("1 when the learner's last probe of Kafka got an answer, else 0")
+        .strongReference(true) // the supplier is a lambda nothing else holds: a weak gauge would read NaN
+        .register(registry);
+  }
 }

@@ -24,6 +24,7 @@ import io.prefstream.protocol.checkpoint.CheckpointVerifier;
 import io.prefstream.protocol.topic.DeadLetterHeaders;
 import io.prefstream.protocol.topic.ModelKey;
 import io.prefstream.protocol.topic.UserPartitioning;
+import io.prefstream.runtime.kafka.BrokerWatch;
 import io.prefstream.runtime.metrics.MetricsEndpoint;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -86,6 +87,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LearnerService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LearnerService.class);
+  static final Duration BROKER_PROBE_INTERVAL = Duration.ofSeconds(2);
   /** Header on checkpoint records: the newest event time the checkpoint covers (freshness measurement). */
   public static final String NEWEST_EVENT_HEADER = "prefstream.newest-event-ms";
   static final String MALFORMED_REASON = "malformed_batch";
@@ -126,6 +128,8 @@ public final class LearnerService implements AutoCloseable {
   private int fencedInARow;
   /** Since when transactions fail on transient Kafka errors (the broker away), epoch millis; 0 when they work. */
   private volatile long kafkaTroubleSinceMs;
+  /** Probes the cluster: an idle learner's consumer never fails while Kafka is away, so this is how health knows. */
+  private volatile BrokerWatch brokerWatch;
   private volatile String kafkaTroubleCause = "";
   private volatile long kafkaRetries;
 
@@ -148,6 +152,10 @@ public final class LearnerService implements AutoCloseable {
     started = true;
     try {
       Map<String, Object> client = clientProps();
+      brokerWatch = new BrokerWatch("learner", client, BROKER_PROBE_INTERVAL, BROKER_PROBE_INTERVAL);
+      metrics.kafkaConnected(brokerWatch::connected);
+      brokerWatch.probe(); // the first answer before start() returns, so a healthy learner never reads DEGRADED
+      brokerWatch.start();
       partitions = TopicSetup.ensure(client, config.topics().batches(), config.topics().batchesDlq(),
           config.topics().models(), config.stateTopic(), 4);
       TextEncoder inner = Encoders.open(config.encoderSpec());
@@ -698,6 +706,13 @@ public final class LearnerService implements AutoCloseable {
     if (since > 5 * 60_000) {
       return MetricsEndpoint.Health.down("learner has not polled for " + since / 1000 + " s");
     }
+    BrokerWatch watch = brokerWatch;
+    if (watch != null && !watch.connected()) {
+      long away = watch.lastContactMs() > 0 ? watch.lastContactMs() : watch.sinceMs();
+      return MetricsEndpoint.Health.degraded("Kafka unreachable since " + java.time.Instant.ofEpochMilli(away) + " ("
+          + (System.currentTimeMillis() - away) / 1000 + " s; " + watch.lastError() + "); learning resumes from the "
+          + "committed offsets when it answers");
+    }
     long trouble = kafkaTroubleSinceMs;
     if (trouble != 0) {
       return MetricsEndpoint.Health.degraded("Kafka transactions failing since " + java.time.Instant.ofEpochMilli(trouble)
@@ -792,6 +807,9 @@ public final class LearnerService implements AutoCloseable {
   private void closeResources() {
     if (thread == null || !thread.isAlive()) {
       closeKafka();
+    }
+    if (brokerWatch != null) {
+      brokerWatch.close();
     }
     if (trainer != null) {
       trainer.close();

@@ -8,9 +8,9 @@ import io.prefstream.model.encoder.TextEncoder;
 import io.prefstream.model.reward.PairFeaturizer;
 import io.prefstream.protocol.score.ScoreReply;
 import io.prefstream.protocol.score.ScoreRequest;
+import io.prefstream.runtime.kafka.BrokerWatch;
 import io.prefstream.runtime.metrics.MetricsEndpoint;
 import io.prefstream.scorer.http.ScoreHttpServer;
-import io.prefstream.scorer.kafka.BrokerWatch;
 import io.prefstream.scorer.kafka.ModelsFollower;
 import io.prefstream.scorer.kafka.ScoreRequestLoop;
 import io.prefstream.scorer.metrics.ScorerMetrics;
@@ -82,7 +82,7 @@ public final class ScorerService implements AutoCloseable {
     }
     started = true;
     try {
-      brokerWatch = new BrokerWatch(config.kafkaBase(), BROKER_PROBE_INTERVAL, BROKER_PROBE_TIMEOUT);
+      brokerWatch = new BrokerWatch("scorer", config.kafkaBase(), BROKER_PROBE_INTERVAL, BROKER_PROBE_TIMEOUT);
       metrics.kafkaConnected(brokerWatch::connected);
       brokerWatch.start();
       follower = new ModelsFollower(config.kafkaBase(), config.topics().models(),

@@ -126,4 +126,12 @@ public final class IngestMetrics {
         .description("output records the producer refused as too large (logged with their key)")
         .tag("topic", t).register(registry)).increment();
   }
+
+  /** {@code prefstream.ingest.kafka.connected}: 1 when ingest's last probe of Kafka got an answer, else 0. */
+  public void kafkaConnected(java.util.function.BooleanSupplier connected) {
+    Gauge.builder("prefstream.ingest.kafka.connected", connected, c -> c.getAsBoolean() ? 1 : 0)
+        .description("1 when ingest's last probe of Kafka got an answer, else 0 (events wait in the topic)")
+        .strongReference(true) // the supplier is a lambda nothing else holds: a weak gauge would read NaN
+        .register(registry);
+  }
 }

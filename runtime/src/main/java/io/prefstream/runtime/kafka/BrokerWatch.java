@@ -1,4 +1,4 @@
-package io.prefstream.scorer.kafka;
+package io.prefstream.runtime.kafka;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -11,9 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells whether the Kafka cluster answers, within a few seconds of it going away or coming back: every
- * {@code interval} it asks for the cluster's nodes ({@code describeCluster}) with a short timeout. The scorer's
- * consumers never fail while the broker is away (they just get nothing), so without this probe a scorer cut off from
- * Kafka would look exactly like one on a quiet topic. Runs on its own daemon thread; {@link #close()} stops it.
+ * {@code interval} it asks for the cluster's nodes ({@code describeCluster}) with a short timeout. Consumers never
+ * fail while the broker is away (they just get nothing), so without this probe a service cut off from Kafka would
+ * look exactly like one on a quiet topic; each service reports DEGRADED from it. Runs on its own daemon thread; {@link #close()} stops it.
  */
 public final class BrokerWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BrokerWatch.class);
@@ -32,11 +32,12 @@ public final class BrokerWatch implements AutoCloseable {
   private boolean started;
 
   /**
+   * @param service who watches (names the client and the thread: scorer, learner, ingest)
    * @param kafka client settings (bootstrap servers, security)
    * @param interval time between probes
    * @param timeout how long one probe may wait for the cluster before it counts as unreachable
    */
-  public BrokerWatch(Map<String, Object> kafka, Duration interval, Duration timeout) {
+  public BrokerWatch(String service, Map<String, Object> kafka, Duration interval, Duration timeout) {
     if (interval.isNegative() || interval.isZero() || timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("probe interval " + interval + " and timeout " + timeout
           + " must both be positive");
@@ -49,9 +50,9 @@ public final class BrokerWatch implements AutoCloseable {
     props.put("default.api.timeout.ms", timeoutMs);
     // reconnect quickly once the broker is back, so the state flips back to connected within about one interval
     props.put("reconnect.backoff.max.ms", (int) Math.min(1_000, Math.max(50, interval.toMillis())));
-    props.putIfAbsent("client.id", "prefstream-scorer-broker-watch-" + System.identityHashCode(this));
+    props.putIfAbsent("client.id", "prefstream-" + service + "-broker-watch-" + System.identityHashCode(this));
     this.admin = Admin.create(props);
-    this.thread = new Thread(this::run, "scorer-broker-watch");
+    this.thread = new Thread(this::run, service + "-broker-watch");
     thread.setDaemon(true);
   }
 
@@ -74,7 +75,7 @@ public final class BrokerWatch implements AutoCloseable {
   }
 
   /** One probe; also callable directly (tests). */
-  void probe() {
+  public void probe() {
     boolean ok;
     String error = null;
     try {
