@@ -66,7 +66,7 @@ public final class QualityTable {
     try (CachingEncoder enc = config.tune() == null
         ? new CachingEncoder(Encoders.open(config.encoderSpec()), 200_000, config.cacheDir())
         : new CachingEncoder(new EncoderTuning(config.tune(), config.encoderSpec(), config.hiddenCacheDir(),
-            config.tunedEncoderOut()).tune(all, tuneTrain, progress), 200_000, null)) {
+            config.tunedEncoderOut(), config.layout()).tune(all, tuneTrain, progress), 200_000, null)) {
       PairFeaturizer fz = new PairFeaturizer(enc, config.layout());
       progress.accept("featurizing " + all.size() + " pairs with " + fz.encoderId() + " (D=" + fz.dimension() + ")");
       long[] last = {System.currentTimeMillis()};

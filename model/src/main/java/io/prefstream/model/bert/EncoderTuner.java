@@ -13,7 +13,9 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.prefstream.model.data.PreferenceRecord;
+import io.prefstream.model.reward.FeatureLayout;
 import io.prefstream.model.reward.PreferenceLoss;
+import io.prefstream.model.reward.StyleVocabulary;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -27,9 +29,9 @@ import java.util.function.Consumer;
  * Fine-tunes the shared encoder's top layers together with the reward heads on everyone's pairs (the paper's
  * stage 1→2→3 with P-RLHF's user model): general pairs (no user) train the base head {@code w}; a user's pairs
  * train {@code w + g_domain}, the domain's generic head. Rewards are {@code head · f(prompt, response)} with the
- * default {@code PairFeaturizer} layout {@code f = [e(r) | e(p) ⊙ e(r)]}, where {@code e} is now the tuned
- * encoder, so the tuned pooled features are the ones the linear base / generic / individual parts are later
- * refit on. Loss: weighted Bradley–Terry with margin ({@link PreferenceLoss}) + {@code distillWeight}·
+ * {@code PairFeaturizer} layout the model will use ({@code [e(r) | v(r)]} by default, v the fixed style counts;
+ * or {@code [e(r) | e(p) ⊙ e(r)]}), where {@code e} is now the tuned encoder, so the tuned pooled features are the
+ * ones the linear base / generic / individual parts are later refit on. Loss: weighted Bradley–Terry with margin ({@link PreferenceLoss}) + {@code distillWeight}·
  * ‖e_tuned(chosen) − e_pretrained(chosen)‖², the feature-distillation stand-in for the paper's imitation loss.
  *
  * <p>The frozen layers' output comes from a {@link HiddenStateCache}; only the top {@code k} layers run per step.
@@ -37,16 +39,29 @@ import java.util.function.Consumer;
  */
 public final class EncoderTuner {
   private final EncoderTuneConfig config;
+  /** The style vocabulary when the heads score {@code [e(r) | v(r)]}, null for {@code [e(r) | e(p) ⊙ e(r)]}. */
+  private final StyleVocabulary style;
 
+  /** Heads over the default feature layout ({@link FeatureLayout#style()}). */
   public EncoderTuner(EncoderTuneConfig config) {
+    this(config, FeatureLayout.style());
+  }
+
+  /**
+   * @param layout the features the heads score, so the encoder learns what the rest of that layout lacks: with the
+   *     style layout {@code [e(r) | v(r)]} (v fixed), the pairwise one {@code [e(r) | e(p) ⊙ e(r)]} (hashed blocks
+   *     are not part of tuning)
+   */
+  public EncoderTuner(EncoderTuneConfig config, FeatureLayout layout) {
     this.config = config;
+    this.style = layout.vocabulary();
   }
 
   /** What a tuning run produced; {@code top} is owned by the caller. */
   /**
    * @param epochAccuracy running pair accuracy per epoch (each step's pairs scored before its update)
    * @param epochLoss mean weighted Bradley–Terry loss per epoch (without the distillation term)
-   * @param baseHead the tuned base head over the D = 2·H features
+   * @param baseHead the tuned base head over the layout's D features
    * @param genericHeads per user domain, the tuned generic head (added to the base head)
    * @param userWeightShare mean weight of user pairs after the cap (1 = uncapped)
    */
@@ -62,7 +77,7 @@ public final class EncoderTuner {
     long t0 = System.currentTimeMillis();
     BertConfig bc = pretrained.block().config();
     int h = bc.hidden();
-    int d = 2 * h;
+    int d = style != null ? h + style.size() : 2 * h;
     TunedTop top = TunedTop.copyOf(pretrained.block(), config.topLayers(), pretrained.manager());
     try {
       // Domains of user pairs get generic heads at rows 1..; row 0 is never used (general pairs are masked).
@@ -195,8 +210,16 @@ public final class EncoderTuner {
       NDArray ep = e.get(new NDIndex("{}", sub.create(pIdx)));
       NDArray ec = e.get(new NDIndex("{}", sub.create(cIdx)));
       NDArray er = e.get(new NDIndex("{}", sub.create(rIdx)));
-      NDArray fc = NDArrays.concat(new NDList(ec, ep.mul(ec)), 1);
-      NDArray fr = NDArrays.concat(new NDList(er, ep.mul(er)), 1);
+      NDArray fc;
+      NDArray fr;
+      if (style != null) {
+        // the style block is fixed (no gradient): the encoder learns what the counts do not already say
+        fc = NDArrays.concat(new NDList(ec, styleBlock(train, pairs, true, sub)), 1);
+        fr = NDArrays.concat(new NDList(er, styleBlock(train, pairs, false, sub)), 1);
+      } else {
+        fc = NDArrays.concat(new NDList(ec, ep.mul(ec)), 1);
+        fr = NDArrays.concat(new NDList(er, ep.mul(er)), 1);
+      }
       // General pairs score with the base head alone; user pairs with base + their domain's generic head.
       NDArray heads = g.get(new NDIndex("{}", sub.create(dIdx))).mul(sub.create(isUser).expandDims(1)).add(w);
       NDArray diff = fc.sub(fr).mul(heads).sum(new int[] {1});
@@ -230,6 +253,16 @@ public final class EncoderTuner {
       }
       return new double[] {correct, n, btLoss};
     }
+  }
+
+  private NDArray styleBlock(List<PreferenceRecord> train, List<Integer> pairs, boolean chosen, NDManager sub) {
+    int v = style.size();
+    float[] out = new float[pairs.size() * v];
+    for (int i = 0; i < pairs.size(); i++) {
+      PreferenceRecord r = train.get(pairs.get(i));
+      style.vector(chosen ? r.chosen() : r.rejected(), out, i * v);
+    }
+    return sub.create(out, new Shape(pairs.size(), v));
   }
 
   private static HiddenStateCache cacheOf(TunedMiniLmEncoder view) {

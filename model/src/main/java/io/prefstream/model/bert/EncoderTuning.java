@@ -2,6 +2,7 @@ package io.prefstream.model.bert;
 
 import io.prefstream.model.data.PreferenceRecord;
 import io.prefstream.model.encoder.Encoders;
+import io.prefstream.model.reward.FeatureLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ public final class EncoderTuning {
   private final String encoderSpec;
   private final Path hiddenCacheDir;
   private final Path out;
+  private final FeatureLayout layout;
 
   /**
    * @param encoderSpec must name MiniLM ({@link Encoders#MINILM}; the quantized spec is accepted and its fp32
@@ -29,6 +31,13 @@ public final class EncoderTuning {
    * @param out where the tuned encoder is saved (null: a temporary directory)
    */
   public EncoderTuning(EncoderTuneConfig tune, String encoderSpec, Path hiddenCacheDir, Path out) {
+    this(tune, encoderSpec, hiddenCacheDir, out, FeatureLayout.style());
+  }
+
+  /** @param layout the feature layout the tuning heads score (the one the base will be trained on) */
+  public EncoderTuning(EncoderTuneConfig tune, String encoderSpec, Path hiddenCacheDir, Path out,
+      FeatureLayout layout) {
+    this.layout = java.util.Objects.requireNonNull(layout, "layout");
     this.tune = java.util.Objects.requireNonNull(tune, "tune");
     this.encoderSpec = encoderSpec;
     this.hiddenCacheDir = hiddenCacheDir;
@@ -71,7 +80,7 @@ public final class EncoderTuning {
       progress.accept(String.format("frozen layers: %d texts computed in %.1f s", computed,
           (System.currentTimeMillis() - t0) / 1000.0));
       progress.accept("tuning the top " + k + " layer(s) on " + train.size() + " train pairs: " + tune);
-      EncoderTuner.Result r = new EncoderTuner(tune).tune(pretrained, cache, train, progress);
+      EncoderTuner.Result r = new EncoderTuner(tune, layout).tune(pretrained, cache, train, progress);
       progress.accept(String.format("tuning: %d steps in %.1f s, epoch accuracy %s, user pair weight %.3f",
           r.steps(), r.millis() / 1000.0, r.epochAccuracy(), r.userWeightShare()));
       Path dir = out != null ? out : Files.createTempDirectory("prefstream-tuned-encoder");

@@ -37,6 +37,10 @@ public class TuneEncoderCommand implements Callable<Integer> {
       description = "How many of MiniLM's top layers to tune (default: ${DEFAULT-VALUE}, measured best on 2 CPU cores)")
   int layers;
 
+  @Option(names = "--layout", defaultValue = "style",
+      description = "Feature layout the tuning heads score, the base's: style or pairwise (default: ${DEFAULT-VALUE})")
+  String layout;
+
   @Option(names = "--margin-scale", defaultValue = "0.5", description = "m = marginScale * strength (default: ${DEFAULT-VALUE})")
   float marginScale;
 
@@ -51,7 +55,7 @@ public class TuneEncoderCommand implements Callable<Integer> {
       return 2;
     }
     EncoderTuning tuning = new EncoderTuning(tuneOptions.config(layers, marginScale, spec.commandLine()), Encoders.MINILM,
-        DataDirs.hiddenCache(), out);
+        DataDirs.hiddenCache(), out, CommandSupport.layout(spec.commandLine(), layout, 0));
     try (TunedMiniLmEncoder tuned = tuning.tune(records, records, System.err::println)) {
       System.out.println(tuned.id());
     }
