@@ -223,10 +223,8 @@ public final class IngestService implements AutoCloseable {
     if (st == KafkaStreams.State.RUNNING || st == KafkaStreams.State.REBALANCING) {
       BrokerWatch watch = brokerWatch;
       if (watch != null && !watch.connected()) {
-        long since = watch.lastContactMs() > 0 ? watch.lastContactMs() : watch.sinceMs();
-        return MetricsEndpoint.Health.degraded("kafka streams " + st + ", but Kafka unreachable since "
-            + java.time.Instant.ofEpochMilli(since) + " (" + (System.currentTimeMillis() - since) / 1000 + " s; "
-            + watch.lastError() + "); resumes from the committed offsets when it answers");
+        return MetricsEndpoint.Health.degraded("kafka streams " + st + ", but " + watch.outage()
+            + "; resumes from the committed offsets when it answers");
       }
       return MetricsEndpoint.Health.up("kafka streams " + st);
     }

@@ -708,10 +708,8 @@ public final class LearnerService implements AutoCloseable {
     }
     BrokerWatch watch = brokerWatch;
     if (watch != null && !watch.connected()) {
-      long away = watch.lastContactMs() > 0 ? watch.lastContactMs() : watch.sinceMs();
-      return MetricsEndpoint.Health.degraded("Kafka unreachable since " + java.time.Instant.ofEpochMilli(away) + " ("
-          + (System.currentTimeMillis() - away) / 1000 + " s; " + watch.lastError() + "); learning resumes from the "
-          + "committed offsets when it answers");
+      return MetricsEndpoint.Health.degraded(watch.outage() + "; learning resumes from the committed offsets when it "
+          + "answers");
     }
     long trouble = kafkaTroubleSinceMs;
     if (trouble != 0) {

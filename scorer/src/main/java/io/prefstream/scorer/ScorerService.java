@@ -180,14 +180,10 @@ public final class ScorerService implements AutoCloseable {
     String serving = "base v" + models.baseVersion() + " and " + models.modelsLoaded() + " customized models";
     BrokerWatch watch = brokerWatch;
     if (watch != null && !watch.connected()) {
-      long now = System.currentTimeMillis();
       String newest = models.newestCheckpointMs().isPresent()
           ? java.time.Instant.ofEpochMilli(models.newestCheckpointMs().getAsLong()).toString() : "unknown";
-      // since the last answer (when there was one): the probe that failed only notices a few seconds later
-      long since = watch.lastContactMs() > 0 ? watch.lastContactMs() : watch.sinceMs();
-      return MetricsEndpoint.Health.degraded("Kafka unreachable since "
-          + java.time.Instant.ofEpochMilli(since) + " (" + (now - since) / 1000 + " s; "
-          + watch.lastError() + "); still answering from " + serving + " as of the newest checkpoint " + newest);
+      return MetricsEndpoint.Health.degraded(watch.outage() + "; still answering from " + serving
+          + " as of the newest checkpoint " + newest);
     }
     return MetricsEndpoint.Health.up("serving " + serving + (follower.caughtUp() ? "" : " (still loading)"));
   }

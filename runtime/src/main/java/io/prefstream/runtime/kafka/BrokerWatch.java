@@ -123,6 +123,16 @@ public final class BrokerWatch implements AutoCloseable {
     return lastContactMs;
   }
 
+  /**
+   * "Kafka unreachable since T (N s; error)" for a health detail, counted from the last answer when there was one: the
+   * probe that failed notices only a few seconds after the cluster went away.
+   */
+  public String outage() {
+    long since = lastContactMs > 0 ? lastContactMs : sinceMs;
+    return "Kafka unreachable since " + java.time.Instant.ofEpochMilli(since) + " ("
+        + (System.currentTimeMillis() - since) / 1000 + " s; " + lastError + ")";
+  }
+
   /** Why the last failed probe failed. */
   public String lastError() {
     return lastError;
