@@ -1,9 +1,11 @@
 package io.prefstream.learner;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.prefstream.model.encoder.CachingEncoder;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -186,6 +188,13 @@ final class LearnerMetrics {
     Gauge.builder("prefstream.learner.kafka.connected", connected, c -> c.getAsBoolean() ? 1 : 0)
         .description("1 when the learner's last probe of Kafka got an answer, else 0")
         .strongReference(true) // the supplier is a lambda nothing else holds: a weak gauge would read NaN
+        .register(registry);
+  }
+
+  void embeddingCache(CachingEncoder cache) {
+    FunctionCounter.builder("prefstream.learner.encoder.cache.disk.failures", cache, CachingEncoder::diskFailures)
+        .description("failed reads and writes of the on-disk embedding cache (disk full, I/O errors); after the "
+            + "first one it stops writing and texts it misses are encoded again")
         .register(registry);
   }
 }

@@ -164,6 +164,9 @@ public final class LearnerService implements AutoCloseable {
       encoder = config.encoderCacheEntries() > 0
           ? new CachingEncoder(inner, config.encoderCacheEntries(), diskCache)
           : inner;
+      if (encoder instanceof CachingEncoder cache) {
+        metrics.embeddingCache(cache);
+      }
       PairFeaturizer featurizer = new PairFeaturizer(encoder);
       trainer = new BatchedIndividualTrainer(config.training().trainer());
       device = trainer.device();

@@ -136,6 +136,11 @@ public final class CachingEncoder implements TextEncoder {
     return hits.get();
   }
 
+  /** Failed reads and writes of the on-disk level (disk full, I/O errors): it then stops writing; 0 without one. */
+  public long diskFailures() {
+    return disk == null ? 0 : disk.failures();
+  }
+
   public long misses() {
     return misses.get();
   }

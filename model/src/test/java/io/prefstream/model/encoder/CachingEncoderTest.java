@@ -1,7 +1,10 @@
 package io.prefstream.model.encoder;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -9,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CachingEncoderTest {
 
@@ -148,6 +152,26 @@ class CachingEncoderTest {
       pool.shutdown();
       assertThat(c.hits() + c.misses()).isEqualTo(8000);
       assertThat(c.size()).isLessThanOrEqualTo(50);
+    }
+  }
+
+  @Test
+  void aFullDiskStopsTheDiskLevelNotTheEncoder(@TempDir Path dir) throws Exception {
+    Path full = Path.of("/dev/full");
+    assumeTrue(Files.exists(full), "needs Linux's /dev/full (every write fails with ENOSPC)");
+    CountingEncoder inner = new CountingEncoder();
+    // the cache file is /dev/full: it opens (empty) and every append fails as on a full disk
+    Files.createSymbolicLink(dir.resolve(inner.id() + ".d32.vec"), full);
+    try (CachingEncoder cache = new CachingEncoder(inner, 100, dir)) {
+      float[] a = cache.encode("a text on a full disk");
+      assertThat(a).containsExactly(inner.inner.encode("a text on a full disk"));
+      assertThat(cache.diskFailures()).isEqualTo(1);
+      // later texts are not written any more (one failure, logged once), and still encoded and cached in memory
+      assertThat(cache.encodeAll(List.of("b", "c", "a text on a full disk")).get(2)).containsExactly(a);
+      assertThat(cache.diskFailures()).isEqualTo(1);
+      assertThat(inner.calls.get()).isEqualTo(3);
+      assertThat(cache.encode("b")).containsExactly(inner.inner.encode("b"));
+      assertThat(inner.calls.get()).isEqualTo(3);
     }
   }
 }

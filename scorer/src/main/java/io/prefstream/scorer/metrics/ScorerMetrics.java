@@ -58,6 +58,10 @@ public final class ScorerMetrics {
     if (cacheOrNull != null) {
       Gauge.builder("prefstream.scorer.encoder.cache.hit.rate", cacheOrNull, CachingEncoder::hitRate)
           .description("share of text embeddings served from the cache").register(registry);
+      FunctionCounter.builder("prefstream.scorer.encoder.cache.disk.failures", cacheOrNull,
+              CachingEncoder::diskFailures)
+          .description("failed reads and writes of the on-disk embedding cache (disk full, I/O errors); after the "
+              + "first one it stops writing and texts it misses are encoded again").register(registry);
     }
     customizedReplies = Counter.builder("prefstream.scorer.replies").tag("served", "customized")
         .description("successful replies by the model that answered").register(registry);
