@@ -6,6 +6,7 @@ import io.prefstream.learner.state.KeyState;
 import io.prefstream.model.checkpoint.CheckpointCodec;
 import io.prefstream.model.reward.BaseModel;
 import io.prefstream.model.reward.IndividualModel;
+import io.prefstream.model.reward.FeatureLayout;
 import io.prefstream.model.reward.PairFeaturizer;
 import io.prefstream.model.reward.PreferenceLoss;
 import io.prefstream.model.train.BatchedIndividualTrainer;
@@ -52,9 +53,11 @@ public final class BatchLearner {
           + featurizer.encoderId() + "' gives features of dimension " + featurizer.dimension());
     }
     if (!base.encoderId().equals(featurizer.encoderId())) {
-      throw new IllegalArgumentException("base model was trained on encoder '" + base.encoderId()
-          + "' but the learner is configured with '" + featurizer.encoderId() + "'; set learner.encoder="
-          + base.encoderId() + " or bootstrap a base for this encoder");
+      throw new IllegalArgumentException("base model was trained on encoder and feature layout '" + base.encoderId()
+          + "' but the learner runs '" + featurizer.encoderId() + "'; set learner.encoder to the base's encoder ("
+          + FeatureLayout.encoderSpecOf(base.encoderId()) + ") if that differs, or, for a base of an older feature "
+          + "layout, start on a new models topic (a fresh data folder in local mode) so a base of this layout is "
+          + "bootstrapped");
     }
     this.base = base;
     this.featurizer = featurizer;
