@@ -12,6 +12,8 @@ import io.prefstream.model.encoder.Encoders;
 import io.prefstream.model.encoder.TextEncoder;
 import io.prefstream.model.reward.BaseModel;
 import io.prefstream.model.reward.PairFeaturizer;
+import io.prefstream.protocol.batch.TrainingBatch;
+import io.prefstream.protocol.batch.TrainingBatchCodec;
 import io.prefstream.protocol.event.EventParser;
 import io.prefstream.protocol.event.ParseResult;
 import io.prefstream.protocol.event.PreferenceEvent;
@@ -27,24 +29,30 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** What the fault tests share: data, a quick base, topics, reading topics to their end, waiting. */
-final class FaultTestSupport {
-  static final Path SHARED_DATA = Path.of(System.getProperty("prefstream.data.dir", "../shared/data"));
+/** Broker, data and topic helpers shared by the deploy module's multi-service tests. */
+public final class FaultTestSupport {
+  public static final Path SHARED_DATA = Path.of(System.getProperty("prefstream.data.dir", "../shared/data"));
   static final String HASHING = "hashing-ngram-v1-d512";
   static final List<String> STYLES = List.of("academy", "business", "entertainment", "literature");
 
   private FaultTestSupport() {}
 
-  static Map<String, List<PreferenceEvent>> dspEvents() throws IOException {
+  public static Map<String, List<PreferenceEvent>> dspEvents() throws IOException {
     Map<String, List<PreferenceEvent>> out = new HashMap<>();
     try (Stream<String> lines = Files.lines(SHARED_DATA.resolve("dsp/dsp-dev.events.jsonl"))) {
       lines.forEach(line -> {
@@ -109,7 +117,7 @@ final class FaultTestSupport {
   }
 
   /** The latest value of every key of a compacted topic (tombstones remove). */
-  static Map<String, byte[]> latest(String bootstrap, String topic) {
+  public static Map<String, byte[]> latest(String bootstrap, String topic) {
     Map<String, byte[]> out = new LinkedHashMap<>();
     for (ConsumerRecord<byte[], byte[]> r : readAll(bootstrap, topic)) {
       String key = new String(r.key(), StandardCharsets.UTF_8);
@@ -130,11 +138,30 @@ final class FaultTestSupport {
     return out;
   }
 
-  static void awaitTrue(Duration timeout, BooleanSupplier condition, String what) throws InterruptedException {
+  public static void awaitTrue(Duration timeout, BooleanSupplier condition, String what) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
       Thread.sleep(250);
+    }
+  }
+
+  /** Sends batches keyed by user, acknowledged by every replica, and waits for all of them. */
+  public static void produceBatches(String bs, String topic, List<TrainingBatch> batches) throws Exception {
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bs, "acks", "all",
+        "enable.idempotence", false, "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      awaitTrue(Duration.ofSeconds(30), () -> p.partitionsFor(topic).stream().allMatch(i -> i.leader() != null
+          && i.leader().id() >= 0), "leaders of " + topic);
+      List<Future<?>> sent = new ArrayList<>();
+      for (TrainingBatch b : batches) {
+        sent.add(p.send(new ProducerRecord<>(topic, b.userId().getBytes(StandardCharsets.UTF_8),
+            TrainingBatchCodec.encode(b))));
+      }
+      p.flush();
+      for (Future<?> f : sent) {
+        f.get(60, TimeUnit.SECONDS);
+      }
     }
   }
 }

@@ -5,6 +5,7 @@ import static io.prefstream.deploy.faults.FaultTestSupport.counters;
 import static io.prefstream.deploy.faults.FaultTestSupport.dspEvents;
 import static io.prefstream.deploy.faults.FaultTestSupport.generalData;
 import static io.prefstream.deploy.faults.FaultTestSupport.latest;
+import static io.prefstream.deploy.faults.FaultTestSupport.produceBatches;
 import static io.prefstream.deploy.faults.FaultTestSupport.smallBase;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,12 +20,10 @@ import io.prefstream.learner.state.KeyStateCodec;
 import io.prefstream.model.checkpoint.CheckpointCodec;
 import io.prefstream.model.reward.IndividualModel;
 import io.prefstream.protocol.batch.TrainingBatch;
-import io.prefstream.protocol.batch.TrainingBatchCodec;
 import io.prefstream.protocol.event.PreferenceEvent;
 import io.prefstream.protocol.topic.Topics;
 import io.prefstream.runtime.config.Settings;
 import io.prefstream.runtime.metrics.MetricsEndpoint;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,11 +35,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,7 +67,7 @@ class LearnerBrokerRestartTest {
       Topics cut = new Topics("cut.");
       for (Topics t : List.of(ref, cut)) {
         broker[0].createTopics(topics(t));
-        produce(bs, t.batches(), batches);
+        produceBatches(bs, t.batches(), batches);
       }
 
       LearnerConfig refConfig = config(bs, dir.resolve("ref"), ref, "ref", baseDir);
@@ -213,24 +209,6 @@ class LearnerBrokerRestartTest {
         new NewTopic(t.batchesDlq(), PARTITIONS, (short) 1),
         new NewTopic(t.models(), PARTITIONS, (short) 1).configs(compacted),
         new NewTopic(t.prefix() + "learner-state", PARTITIONS, (short) 1).configs(compacted));
-  }
-
-  private static void produce(String bs, String topic, List<TrainingBatch> batches) throws Exception {
-    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bs, "acks", "all",
-        "enable.idempotence", false, "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(),
-        new ByteArraySerializer())) {
-      awaitTrue(Duration.ofSeconds(30), () -> p.partitionsFor(topic).stream().allMatch(i -> i.leader() != null
-          && i.leader().id() >= 0), "leaders of " + topic);
-      List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
-      for (TrainingBatch b : batches) {
-        sent.add(p.send(new ProducerRecord<>(topic, b.userId().getBytes(StandardCharsets.UTF_8),
-            TrainingBatchCodec.encode(b))));
-      }
-      p.flush();
-      for (java.util.concurrent.Future<?> f : sent) {
-        f.get(60, TimeUnit.SECONDS);
-      }
-    }
   }
 
   private static long committed(String bs, String group) {

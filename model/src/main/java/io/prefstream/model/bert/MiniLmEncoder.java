@@ -14,11 +14,8 @@ import io.prefstream.model.onnx.OnnxInitializers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * all-MiniLM-L6-v2 run as the DJL {@link MiniLmBlock} on the PyTorch engine (GPU when there is one): the same
@@ -119,21 +116,7 @@ public final class MiniLmEncoder implements TextEncoder {
     if (closed) {
       throw new IllegalStateException("encoder " + id + " is closed");
     }
-    Integer[] order = IntStream.range(0, texts.size()).boxed().toArray(Integer[]::new);
-    java.util.Arrays.sort(order, Comparator.comparingInt(i -> texts.get(i).length()));
-    float[][] out = new float[texts.size()][];
-    for (int from = 0; from < order.length; from += BATCH) {
-      int to = Math.min(order.length, from + BATCH);
-      List<String> batch = new ArrayList<>(to - from);
-      for (int i = from; i < to; i++) {
-        batch.add(texts.get(order[i]));
-      }
-      float[][] vs = encodeBatch(batch);
-      for (int i = from; i < to; i++) {
-        out[order[i]] = vs[i - from];
-      }
-    }
-    return java.util.Arrays.asList(out);
+    return LengthSortedBatches.encode(texts, BATCH, this::encodeBatch);
   }
 
   private float[][] encodeBatch(List<String> texts) {

@@ -7,9 +7,7 @@ import ai.djl.training.ParameterStore;
 import io.prefstream.model.encoder.TextEncoder;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * MiniLM with its top {@code k} layers replaced by tuned ones: the pretrained block computes the frozen bottom
@@ -73,24 +71,17 @@ public final class TunedMiniLmEncoder implements TextEncoder {
     if (cache != null) {
       cache.fill(pretrained, texts, n -> { });
     }
-    Integer[] order = IntStream.range(0, texts.size()).boxed().toArray(Integer[]::new);
-    Arrays.sort(order, Comparator.comparingInt(i -> texts.get(i).length()));
-    float[][] out = new float[texts.size()][];
     int d = dimension();
-    for (int from = 0; from < order.length; from += MiniLmEncoder.BATCH) {
-      int to = Math.min(order.length, from + MiniLmEncoder.BATCH);
-      List<String> batch = new ArrayList<>();
-      for (int i = from; i < to; i++) {
-        batch.add(texts.get(order[i]));
-      }
+    return LengthSortedBatches.encode(texts, MiniLmEncoder.BATCH, batch -> {
       try (NDManager sub = pretrained.manager().newSubManager()) {
         float[] flat = embed(batch, sub, false).toFloatArray();
-        for (int i = from; i < to; i++) {
-          out[order[i]] = Arrays.copyOfRange(flat, (i - from) * d, (i - from + 1) * d);
+        float[][] vectors = new float[batch.size()][];
+        for (int i = 0; i < vectors.length; i++) {
+          vectors[i] = Arrays.copyOfRange(flat, i * d, (i + 1) * d);
         }
+        return vectors;
       }
-    }
-    return Arrays.asList(out);
+    });
   }
 
   /** Pooled, normalised embeddings [B, H] of {@code batch}, differentiable w.r.t. the top when training. */

@@ -33,8 +33,6 @@ public final class StyleVocabulary {
   public static final String V1_RESOURCE = "/io/prefstream/model/style-vocabulary-v1.txt";
   public static final String V1_ID = "style-v1";
 
-  private static volatile StyleVocabulary v1;
-
   private final String id;
   private final List<String> grams;
   private final long[] keys;
@@ -70,18 +68,13 @@ public final class StyleVocabulary {
     }
   }
 
-  /** The shipped vocabulary v1 (384 n-grams, see {@link #build}). */
+  /** The shipped vocabulary v1 (384 n-grams, see {@link #build}), read once on first use. */
   public static StyleVocabulary v1() {
-    StyleVocabulary v = v1;
-    if (v == null) {
-      synchronized (StyleVocabulary.class) {
-        if (v1 == null) {
-          v1 = load(V1_ID, V1_RESOURCE);
-        }
-        v = v1;
-      }
-    }
-    return v;
+    return V1.INSTANCE;
+  }
+
+  private static final class V1 {
+    static final StyleVocabulary INSTANCE = load(V1_ID, V1_RESOURCE);
   }
 
   /** The vocabulary a layout id names; only {@code style-v1} exists. */
