@@ -2,6 +2,7 @@ package io.prefstream.cli;
 
 import io.prefstream.ingest.cli.IngestCommand;
 import io.prefstream.learner.cli.LearnerCommand;
+import io.prefstream.learner.cli.RefitBaseCommand;
 import io.prefstream.model.cli.CustomizeCommand;
 import io.prefstream.model.cli.EvalCommand;
 import io.prefstream.model.cli.StyleVocabularyCommand;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         IngestCommand.class,
         LearnerCommand.class,
+        RefitBaseCommand.class,
         ScorerCommand.class,
         LocalCommand.class,
         TuneEncoderCommand.class,

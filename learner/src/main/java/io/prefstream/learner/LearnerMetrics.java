@@ -32,6 +32,10 @@ final class LearnerMetrics {
   private final Counter forgotten;
   private final Counter aborted;
   private final Counter steps;
+  private final Counter baseSwitches;
+  private final Counter basesRefused;
+  private final Counter keysRebased;
+  private final AtomicLong baseVersion = new AtomicLong(-1);
   private final Timer publishLatency;
   private final Timer eventToCheckpoint;
   private final AtomicReference<Double> loss = new AtomicReference<>(Double.NaN);
@@ -54,6 +58,16 @@ final class LearnerMetrics {
         .description("transactions aborted and replayed from the last committed offsets").register(registry);
     steps = Counter.builder("prefstream.learner.steps")
         .description("gradient steps applied, summed over keys (rate = steps/s)").register(registry);
+    baseSwitches = Counter.builder("prefstream.learner.base.switches")
+        .description("newer base versions adopted while running (refit-base or another learner's bootstrap)")
+        .register(registry);
+    basesRefused = Counter.builder("prefstream.learner.bases.refused")
+        .description("newer base versions not adopted: another encoder or feature layout").register(registry);
+    keysRebased = Counter.builder("prefstream.learner.keys.rebased")
+        .description("(user, domain) models moved onto the current base version, their scores unchanged")
+        .register(registry);
+    Gauge.builder("prefstream.learner.base.version", baseVersion, AtomicLong::get)
+        .description("the base version the learner trains on").register(registry);
     publishLatency = Timer.builder("prefstream.learner.checkpoint.publish")
         .description("time from starting a transaction to its commit").publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
@@ -123,6 +137,20 @@ final class LearnerMetrics {
     if (!Double.isNaN(meanLoss)) {
       loss.set(meanLoss);
     }
+  }
+
+  void baseVersion(long version) {
+    if (baseVersion.getAndSet(version) >= 0) {
+      baseSwitches.increment();
+    }
+  }
+
+  void baseRefused() {
+    basesRefused.increment();
+  }
+
+  void rebased(long n) {
+    keysRebased.increment(n);
   }
 
   void deadLettered() {

@@ -2,6 +2,7 @@ package io.prefstream.learner;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.prefstream.learner.kafka.BaseFollower;
 import io.prefstream.learner.kafka.BlockBuffer;
 import io.prefstream.learner.kafka.TopicReader;
 import io.prefstream.learner.kafka.TopicSetup;
@@ -112,6 +113,9 @@ public final class LearnerService implements AutoCloseable {
   private TextEncoder encoder;
   private BatchedIndividualTrainer trainer;
   private BatchLearner learner;
+  private PairFeaturizer featurizer;
+  private EnrichmentPool pool;
+  private BaseFollower baseFollower;
   private KafkaProducer<byte[], byte[]> producer;
   private KafkaConsumer<byte[], byte[]> consumer;
   private KafkaClientMetrics consumerMetrics;
@@ -167,7 +171,7 @@ public final class LearnerService implements AutoCloseable {
       if (encoder instanceof CachingEncoder cache) {
         metrics.embeddingCache(cache);
       }
-      PairFeaturizer featurizer = new PairFeaturizer(encoder);
+      featurizer = new PairFeaturizer(encoder);
       trainer = new BatchedIndividualTrainer(config.training().trainer());
       device = trainer.device();
       metrics.device(device);
@@ -177,9 +181,12 @@ public final class LearnerService implements AutoCloseable {
       // half-written checkpoints never become visible and the state restored below is the committed one.
       producer.initTransactions();
 
+      CheckpointVerifier verifier = config.checkpointSigningKey() == null ? null
+          : new CheckpointVerifier(java.util.List.of(config.checkpointSigningKey()));
+      // Positioned before the newest base is read, so a version published in between is not missed.
+      baseFollower = new BaseFollower(client, config.topics().models(), verifier, RESTORE_TIMEOUT);
       BaseModel base = BaseBootstrap.findPublished(client, config.topics().models(), partitions, RESTORE_TIMEOUT,
-          config.checkpointSigningKey() == null ? null
-              : new CheckpointVerifier(java.util.List.of(config.checkpointSigningKey())));
+          verifier);
       if (base == null) {
         base = BaseBootstrap.obtain(config.baseDir(), config.baseData(), featurizer,
             config.training().trainer().marginScale(), System.currentTimeMillis());
@@ -192,9 +199,11 @@ public final class LearnerService implements AutoCloseable {
         log.info("published base model v{} to all {} partitions of {}", base.version(), partitions,
             config.topics().models());
       }
-      EnrichmentPool pool = EnrichmentPool.load(config.baseData(), config.training().enrichmentPoolSize(), featurizer,
+      pool = EnrichmentPool.load(config.baseData(), config.training().enrichmentPoolSize(), featurizer,
           config.training().trainer().marginScale());
       learner = new BatchLearner(base, featurizer, trainer, pool, config.training());
+      metrics.baseVersion(base.version());
+      baseFollower.start(base.version());
 
       consumer = new KafkaConsumer<>(consumerProps(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
       consumerMetrics = new KafkaClientMetrics(consumer);
@@ -219,6 +228,7 @@ public final class LearnerService implements AutoCloseable {
       consumer.subscribe(List.of(config.topics().batches()), new Rebalance());
       while (running) {
         try {
+          adoptNewerBase();
           ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
           lastPollMs = System.currentTimeMillis();
           buffer.add(records);
@@ -248,6 +258,35 @@ public final class LearnerService implements AutoCloseable {
       running = false;
       closeKafka();
     }
+  }
+
+  /**
+   * Switches to a base version published since start, between transactions (a transaction is all on one base). Keys
+   * move onto it one by one as they are next trained ({@link BatchLearner#rebase}); a base of another encoder or
+   * feature layout is refused and the current one kept.
+   */
+  private void adoptNewerBase() {
+    BaseModel next = baseFollower.takeNewer();
+    if (next == null || next.version() <= learner.base().version()) {
+      return;
+    }
+    try {
+      learner = new BatchLearner(next, featurizer, trainer, pool, config.training());
+    } catch (IllegalArgumentException e) {
+      metrics.baseRefused();
+      log.error("not switching to base v{}: {}; still learning on base v{}", next.version(), e.getMessage(),
+          learner.base().version());
+      return;
+    }
+    metrics.baseVersion(next.version());
+    log.info("switched to base v{} (generic parts for {}); keys move onto it as they are next trained",
+        next.version(), next.genericByDomain().keySet());
+  }
+
+  /** The base version this learner trains on. */
+  public long baseVersion() {
+    BatchLearner l = learner;
+    return l == null ? -1 : l.base().version();
   }
 
   private boolean caughtUp(TopicPartition tp) {
@@ -672,6 +711,7 @@ public final class LearnerService implements AutoCloseable {
         o.rejections.forEach(m::rejected);
         m.published(o.published.size());
         m.duplicates(o.duplicateBatches);
+        m.rebased(o.rebased);
         steps += o.steps;
         trainNanos += o.trainNanos;
         lossSum += o.lossSum;
@@ -808,6 +848,10 @@ public final class LearnerService implements AutoCloseable {
   private void closeResources() {
     if (thread == null || !thread.isAlive()) {
       closeKafka();
+    }
+    if (baseFollower != null) {
+      baseFollower.close();
+      baseFollower = null;
     }
     if (brokerWatch != null) {
       brokerWatch.close();

@@ -47,7 +47,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /** Broker, data and topic helpers shared by the deploy module's multi-service tests. */
 public final class FaultTestSupport {
   public static final Path SHARED_DATA = Path.of(System.getProperty("prefstream.data.dir", "../shared/data"));
-  static final String HASHING = "hashing-ngram-v1-d512";
+  public static final String HASHING = "hashing-ngram-v1-d512";
   static final List<String> STYLES = List.of("academy", "business", "entertainment", "literature");
 
   private FaultTestSupport() {}
@@ -72,7 +72,7 @@ public final class FaultTestSupport {
   }
 
   /** A base trained on the first 300 general pairs (quick), stored where {@code learner.base.dir} points. */
-  static Path smallBase(Path dir) throws IOException {
+  public static Path smallBase(Path dir) throws IOException {
     Path general = dir.resolve("general-300.events.jsonl");
     try (Stream<String> lines = Files.lines(generalData().get(0))) {
       Files.write(general, lines.limit(300).toList());

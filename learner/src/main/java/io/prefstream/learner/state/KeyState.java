@@ -17,10 +17,14 @@ import java.util.Objects;
 public final class KeyState {
   /** Batch ids remembered to recognise a batch delivered twice by an upstream that is not exactly-once. */
   public static final int RECENT_BATCH_IDS = 16;
+  /** The base version of a fresh state, or of one restored from a record written before states named it. */
+  public static final long UNKNOWN_BASE = -1;
 
   private final String userId;
   private final String domain;
   float[] working;
+  /** The base version {@link #working} (and {@link #published}) are residuals on; {@link #UNKNOWN_BASE} if unknown. */
+  long baseVersion = UNKNOWN_BASE;
   long publishedVersion;
   float[] published;
   long eventsApplied;
@@ -69,6 +73,37 @@ public final class KeyState {
           + weights.length + ", expected " + working.length);
     }
     this.working = weights;
+  }
+
+  /** The base version the individual part is a residual on, or {@link #UNKNOWN_BASE}. */
+  public long baseVersion() {
+    return baseVersion;
+  }
+
+  /**
+   * Moves the individual part onto base {@code newVersion} by adding {@code shift} (the old base's generic model minus
+   * the new one's) to the working and the published weights, so the model they describe scores exactly as before.
+   * {@code shift} null: only the version changes (the old base is unknown; the part stays a residual as it is).
+   */
+  public void rebase(long newVersion, float[] shift) {
+    if (shift != null) {
+      if (shift.length != working.length) {
+        throw new IllegalArgumentException("shift has dimension " + shift.length + ", expected " + working.length);
+      }
+      working = plus(working, shift);
+      if (published != null) {
+        published = plus(published, shift);
+      }
+    }
+    baseVersion = newVersion;
+  }
+
+  private static float[] plus(float[] a, float[] b) {
+    float[] out = new float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = a[i] + b[i];
+    }
+    return out;
   }
 
   /** 0 when nothing was published yet. */

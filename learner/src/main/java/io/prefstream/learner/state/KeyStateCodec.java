@@ -10,9 +10,11 @@ import java.util.zip.CRC32C;
 /**
  * Binary form of {@link KeyState} on the {@code learner-state} topic: magic {@code PSLS}, format version, the fields,
  * then a CRC32C of everything before it. Working weights stay fp32 so a restored learner continues bit-identically.
+ * Format 2 appends the base version the weights are residuals on; format 1 records (without it) still decode, as
+ * {@link KeyState#UNKNOWN_BASE}.
  */
 public final class KeyStateCodec {
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
   private static final int MAGIC = 0x50534c53; // "PSLS"
 
   private KeyStateCodec() {}
@@ -64,6 +66,7 @@ public final class KeyStateCodec {
       for (String id : s.recentBatchIds) {
         out.writeUTF(id);
       }
+      out.writeLong(s.baseVersion);
     } catch (IOException e) {
       throw new IllegalStateException("cannot encode learner state of " + s.key(), e);
     }
@@ -102,8 +105,8 @@ public final class KeyStateCodec {
             + "; expected " + Integer.toHexString(MAGIC) + " (PSLS)");
       }
       int version = in.readUnsignedByte();
-      if (version != FORMAT_VERSION) {
-        throw new IllegalArgumentException("learner-state format " + version + " is not supported; expected "
+      if (version != 1 && version != FORMAT_VERSION) {
+        throw new IllegalArgumentException("learner-state format " + version + " is not supported; expected 1 or "
             + FORMAT_VERSION);
       }
       String userId = in.readUTF();
@@ -158,6 +161,7 @@ public final class KeyStateCodec {
       for (int i = 0; i < ids; i++) {
         s.recentBatchIds.addLast(in.readUTF());
       }
+      s.baseVersion = version >= 2 ? in.readLong() : KeyState.UNKNOWN_BASE;
       return s;
     } catch (IOException e) {
       throw new IllegalArgumentException("learner-state record is truncated: " + e.getMessage(), e);

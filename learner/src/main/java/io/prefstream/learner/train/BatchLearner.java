@@ -79,16 +79,32 @@ public final class BatchLearner {
 
   /** w_base + g_domain (the generic model of the domain), computed once per domain. */
   public float[] frozen(String domain) {
-    return frozenByDomain.computeIfAbsent(domain, d -> {
-      float[] w = base.weights().clone();
-      float[] g = base.generic(d);
-      if (g != null) {
-        for (int i = 0; i < w.length; i++) {
-          w[i] += g[i];
-        }
-      }
-      return w;
-    });
+    return frozenByDomain.computeIfAbsent(domain, base::frozen);
+  }
+
+  /**
+   * Moves a key's individual part onto this learner's base when it was trained on another version: by the difference
+   * of the two generic models when the base still lists the old version among its ancestors (the key's model then
+   * scores exactly as before, and from now on is pulled toward the new generic model), as it is otherwise.
+   *
+   * @return whether the key's weights were shifted
+   */
+  public boolean rebase(KeyState s) {
+    if (s.baseVersion() == base.version()) {
+      return false;
+    }
+    BaseModel old = s.baseVersion() == KeyState.UNKNOWN_BASE ? null : base.lineage(s.baseVersion());
+    if (old == null) {
+      s.rebase(base.version(), null);
+      return false;
+    }
+    float[] shift = old.frozen(s.domain());
+    float[] now = frozen(s.domain());
+    for (int i = 0; i < shift.length; i++) {
+      shift[i] -= now[i];
+    }
+    s.rebase(base.version(), shift);
+    return true;
   }
 
   /**
@@ -149,6 +165,9 @@ public final class BatchLearner {
         out.duplicateBatches++;
         at += stride * b.events().size();
         continue;
+      }
+      if (rebase(s)) {
+        out.rebased++;
       }
       float[] w = frozen(b.domain());
       float[] total = add(w, s.working());
@@ -273,6 +292,8 @@ public final class BatchLearner {
     public final Map<String, long[]> progressiveByDomain = new LinkedHashMap<>();
     public final Map<String, Long> rejections = new LinkedHashMap<>();
     public long duplicateBatches;
+    /** Keys moved from an earlier base version onto the current one (their scores unchanged). */
+    public long rebased;
     public long steps;
     public long pairsTrained;
     public int trainCalls;

@@ -9,6 +9,35 @@ import org.junit.jupiter.api.Test;
 class KeyStateCodecTest {
 
   @Test
+  void theBaseVersionRoundTripsAndFormatOneRecordsStillDecode() {
+    KeyState s = KeyState.fresh("user-2", "business", 16, 10);
+    assertThat(s.baseVersion()).isEqualTo(KeyState.UNKNOWN_BASE);
+    float[] shift = new float[16];
+    java.util.Arrays.fill(shift, 0.25f);
+    s.markPublished(1, new float[16]);
+    s.rebase(9, shift);
+    assertThat(s.working()).containsOnly(0.25f);
+    assertThat(s.published()).containsOnly(0.25f);
+    byte[] v2 = KeyStateCodec.encode(s);
+    assertThat(KeyStateCodec.decode(v2).baseVersion()).isEqualTo(9);
+
+    // a record written before states carried their base version: format 1, without the trailing long
+    byte[] v1 = java.util.Arrays.copyOf(v2, v2.length - 4 - 8 + 4);
+    v1[4] = 1;
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(v1, 0, v1.length - 4);
+    int c = (int) crc.getValue();
+    v1[v1.length - 4] = (byte) (c >>> 24);
+    v1[v1.length - 3] = (byte) (c >>> 16);
+    v1[v1.length - 2] = (byte) (c >>> 8);
+    v1[v1.length - 1] = (byte) c;
+    KeyState old = KeyStateCodec.decode(v1);
+    assertThat(old.baseVersion()).isEqualTo(KeyState.UNKNOWN_BASE);
+    assertThat(old.working()).containsExactly(s.working());
+    assertThat(old.userId()).isEqualTo("user-2");
+  }
+
+  @Test
   void roundTripKeepsEveryFieldAndWorkingWeightsBitExact() {
     Random rnd = new Random(3);
     KeyState s = KeyState.fresh("user-1", "academy", 64, 10);

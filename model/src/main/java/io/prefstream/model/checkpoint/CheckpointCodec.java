@@ -12,7 +12,9 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
@@ -25,7 +27,8 @@ import java.util.zip.CRC32C;
  *   kind              u8  (1 = base, 2 = individual)
  *   metadata length   u32
  *   metadata          UTF-8 JSON: kind, versions, encoderId, featureDim, domains, counts, createdAt...
- *   weights           base: fp32 × featureDim, then fp32 × featureDim per domain in metadata order;
+ *   weights           base: fp32 × featureDim, then fp32 × featureDim per domain in metadata order, then the
+ *                     same for each ancestor listed in the metadata (optional "ancestors" array, newest first);
  *                     individual: fp16 × featureDim
  *   crc32c            u32 over every byte before it
  * </pre>
@@ -63,12 +66,24 @@ public final class CheckpointCodec {
     b.genericByDomain().keySet().forEach(domains::add);
     meta.put("trainedPairs", b.trainedPairs());
     meta.put("createdAtMs", b.createdAtMs());
-    byte[] metaBytes = toBytes(meta);
     int n = b.featureDim() * (1 + b.genericByDomain().size());
+    if (!b.ancestors().isEmpty()) {
+      ArrayNode ancestors = meta.putArray("ancestors");
+      for (BaseModel a : b.ancestors()) {
+        ObjectNode am = ancestors.addObject();
+        am.put("version", a.version());
+        ArrayNode ad = am.putArray("domains");
+        a.genericByDomain().keySet().forEach(ad::add);
+        am.put("trainedPairs", a.trainedPairs());
+        am.put("createdAtMs", a.createdAtMs());
+        n += a.featureDim() * (1 + a.genericByDomain().size());
+      }
+    }
+    byte[] metaBytes = toBytes(meta);
     ByteBuffer buf = header(KIND_BASE, metaBytes, n * 4);
-    putFloats(buf, b.weights());
-    for (float[] g : b.genericByDomain().values()) {
-      putFloats(buf, g);
+    putBase(buf, b);
+    for (BaseModel a : b.ancestors()) {
+      putBase(buf, a);
     }
     return finish(buf);
   }
@@ -97,6 +112,13 @@ public final class CheckpointCodec {
     ByteBuffer buf = ByteBuffer.allocate(HEADER + meta.length + payload + 4).order(ByteOrder.LITTLE_ENDIAN);
     buf.put(MAGIC).putShort((short) FORMAT_VERSION).put(kind).putInt(meta.length).put(meta);
     return buf;
+  }
+
+  private static void putBase(ByteBuffer buf, BaseModel b) {
+    putFloats(buf, b.weights());
+    for (float[] g : b.genericByDomain().values()) {
+      putFloats(buf, g);
+    }
   }
 
   private static void putFloats(ByteBuffer buf, float[] v) {
@@ -178,18 +200,34 @@ public final class CheckpointCodec {
 
   private static BaseModel decodeBase(JsonNode meta, ByteBuffer payload) {
     int dim = dim(meta);
-    Map<String, float[]> generic = new LinkedHashMap<>();
+    String encoderId = required(meta, "encoderId").asText();
     float[] w = getFloats(payload, dim);
+    Map<String, float[]> generic = getGeneric(meta, payload, dim);
+    List<BaseModel> ancestors = new ArrayList<>();
+    JsonNode listed = meta.path("ancestors");
+    if (!listed.isMissingNode() && !listed.isArray()) {
+      throw new CorruptCheckpointException("base checkpoint metadata's 'ancestors' is not an array");
+    }
+    for (JsonNode a : listed) {
+      float[] aw = getFloats(payload, dim);
+      ancestors.add(new BaseModel(required(a, "version").asLong(), encoderId, dim, aw, getGeneric(a, payload, dim),
+          required(a, "trainedPairs").asLong(), required(a, "createdAtMs").asLong()));
+    }
+    checkFullyRead(payload);
+    return new BaseModel(required(meta, "version").asLong(), encoderId, dim, w, generic,
+        required(meta, "trainedPairs").asLong(), required(meta, "createdAtMs").asLong(), ancestors);
+  }
+
+  private static Map<String, float[]> getGeneric(JsonNode meta, ByteBuffer payload, int dim) {
     JsonNode domains = meta.path("domains");
     if (!domains.isArray()) {
       throw new CorruptCheckpointException("base checkpoint metadata lacks its domains array");
     }
+    Map<String, float[]> generic = new LinkedHashMap<>();
     for (JsonNode d : domains) {
       generic.put(d.asText(), getFloats(payload, dim));
     }
-    checkFullyRead(payload);
-    return new BaseModel(required(meta, "version").asLong(), required(meta, "encoderId").asText(), dim, w,
-        generic, required(meta, "trainedPairs").asLong(), required(meta, "createdAtMs").asLong());
+    return generic;
   }
 
   private static IndividualModel decodeIndividual(JsonNode meta, ByteBuffer payload) {

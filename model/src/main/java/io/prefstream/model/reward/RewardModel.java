@@ -5,7 +5,9 @@ package io.prefstream.model.reward;
  *
  * <p>Immutable; the summed weight vector is computed once so {@link #reward} is one dot product.
  * An unknown user (no individual part) scores with the generic part alone; an unknown domain with the
- * base alone.
+ * base alone. An individual part trained on an earlier base version that the base still lists among its
+ * {@link BaseModel#ancestors() ancestors} scores on that version's head and generic part, exactly as it was trained;
+ * one older than the kept lineage is added to the current base's (a residual on the newest generic model).
  */
 public final class RewardModel {
   private final float[] weights;
@@ -28,8 +30,13 @@ public final class RewardModel {
       throw new IllegalArgumentException("base model is required");
     }
     int d = base.featureDim();
-    float[] w = base.weights().clone();
-    float[] g = domain == null ? null : base.generic(domain);
+    BaseModel anchor = base;
+    if (individualOrNull != null && individualOrNull.baseVersion() != base.version()) {
+      BaseModel parent = base.lineage(individualOrNull.baseVersion());
+      anchor = parent == null ? base : parent;
+    }
+    float[] w = anchor.weights().clone();
+    float[] g = domain == null ? null : anchor.generic(domain);
     if (g != null) {
       add(w, g);
     }
@@ -45,7 +52,7 @@ public final class RewardModel {
       }
       add(w, individualOrNull.weights());
     }
-    return new RewardModel(w, individualOrNull != null, g != null, base.version(),
+    return new RewardModel(w, individualOrNull != null, g != null, anchor.version(),
         individualOrNull == null ? -1 : individualOrNull.version());
   }
 
@@ -81,6 +88,7 @@ public final class RewardModel {
     return hasGeneric;
   }
 
+  /** The base version whose head and generic part this model uses (an individual part's parent, when still kept). */
   public long baseVersion() {
     return baseVersion;
   }

@@ -49,6 +49,36 @@ class CheckpointCodecTest {
   }
 
   @Test
+  void aBaseWithAncestorsRoundTripsItsWholeLineage() {
+    BaseModel v13 = base.successor(Map.of("academy", random(rnd, D, 0.1f), "literature", random(rnd, D, 0.1f)), 4,
+        1_700_000_100_000L);
+    BaseModel v14 = v13.successor(Map.of("academy", random(rnd, D, 0.1f)), 4, 1_700_000_200_000L);
+    BaseModel back = (BaseModel) CheckpointCodec.decode(CheckpointCodec.encode(v14));
+    assertThat(back.version()).isEqualTo(14);
+    assertThat(back.sameWeights(v14)).isTrue();
+    assertThat(back.ancestors()).extracting(BaseModel::version).containsExactly(13L, 12L);
+    assertThat(back.lineage(13).sameWeights(v13)).isTrue();
+    assertThat(back.lineage(12).sameWeights(base)).isTrue();
+    assertThat(back.lineage(12).createdAtMs()).isEqualTo(base.createdAtMs());
+    assertThat(back.lineage(11)).isNull();
+    // an individual part trained on v12 scores on v12's generic model, as it was trained
+    float[] f = random(rnd, D, 1f);
+    assertThat(RewardModel.of(back, "academy", individual).reward(f))
+        .isEqualTo(RewardModel.of(base, "academy", individual).reward(f));
+  }
+
+  @Test
+  void aTruncatedAncestorIsReportedAsCorrupt() {
+    byte[] bytes = CheckpointCodec.encode(base.successor(Map.of(), 1, 5L));
+    byte[] cut = Arrays.copyOf(bytes, bytes.length - 4 - 4 * D);
+    CRC32C crc = new CRC32C();
+    crc.update(cut, 0, cut.length - 4);
+    ByteBuffer.wrap(cut).order(ByteOrder.LITTLE_ENDIAN).putInt(cut.length - 4, (int) crc.getValue());
+    assertThatThrownBy(() -> CheckpointCodec.decode(cut)).isInstanceOf(CorruptCheckpointException.class)
+        .hasMessageContaining("shorter than its metadata says");
+  }
+
+  @Test
   void individualRoundTripsThroughFp16AndFitsInTwoKib() {
     byte[] bytes = CheckpointCodec.encode(individual);
     assertThat(bytes.length).isLessThanOrEqualTo(2048);

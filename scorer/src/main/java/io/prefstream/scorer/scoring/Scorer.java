@@ -93,7 +93,7 @@ public final class Scorer {
     LoadedIndividual individual = state.individual(userId, domain);
     RewardModel model = RewardModel.of(state.base(), domain,
         individual == null ? null : individual.toModel(userId, domain));
-    return new Served(model, state.base().version(), individual);
+    return new Served(model, model.baseVersion(), individual);
   }
 
   public Ownership ownership() {

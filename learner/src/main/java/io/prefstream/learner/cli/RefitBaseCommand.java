@@ -1,0 +1,123 @@
+package io.prefstream.learner.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.prefstream.learner.LearnerConfig;
+import io.prefstream.learner.refit.BaseRefitJob;
+import io.prefstream.model.reward.BaseModel;
+import io.prefstream.model.train.GenericRefit;
+import io.prefstream.runtime.config.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code prefstream refit-base}: the slow-cadence step, run on a schedule (a CronJob) or by hand. Publishes the next
+ * base version, whose generic part per domain absorbs what that domain's customized models have in common.
+ */
+@Command(name = "refit-base", mixinStandardHelpOptions = true,
+    description = "Refit the generic part of every domain from the customized models on 'models' and publish the "
+        + "next base version (running learners and scorers switch to it).")
+public class RefitBaseCommand implements Callable<Integer> {
+  @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (config key bootstrap.servers)")
+  String bootstrapServers;
+
+  @Option(names = "--config", description = "the learner's properties file (topics, security, signing key)")
+  Path config;
+
+  @Option(names = "--min-users", defaultValue = "10",
+      description = "a domain's generic part moves only with at least this many models (default ${DEFAULT-VALUE})")
+  int minUsers;
+
+  @Option(names = "--min-events", defaultValue = "8",
+      description = "a model counts after this many events (default ${DEFAULT-VALUE})")
+  long minEvents;
+
+  @Option(names = "--keep-versions", defaultValue = "4",
+      description = "earlier base versions the new one carries, so models trained on them keep their scores until "
+          + "the learner moves them (default ${DEFAULT-VALUE})")
+  int keepVersions;
+
+  @Option(names = "--max-record-bytes", defaultValue = "" + BaseRefitJob.DEFAULT_MAX_RECORD_BYTES,
+      description = "largest base record to write; the oldest kept versions are dropped to fit (default "
+          + "${DEFAULT-VALUE})")
+  int maxRecordBytes;
+
+  @Option(names = "--dry-run", description = "compute and report, publish nothing")
+  boolean dryRun;
+
+  @Option(names = "--json", description = "print the report as one JSON object")
+  boolean json;
+
+  public RefitBaseCommand() {}
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, String> overrides = new HashMap<>();
+    overrides.put("bootstrap.servers", bootstrapServers);
+    LearnerConfig cfg = LearnerConfig.from(Settings.load(config, System.getenv(), overrides));
+    BaseRefitJob job = new BaseRefitJob(cfg, new GenericRefit.Config(minUsers, minEvents, keepVersions),
+        maxRecordBytes, Duration.ofMinutes(2));
+    BaseRefitJob.Report report = job.run(!dryRun);
+    if (json) {
+      System.out.println(toJson(report));
+    } else {
+      System.out.println(summary(report));
+    }
+    return 0;
+  }
+
+  static String summary(BaseRefitJob.Report r) {
+    StringBuilder b = new StringBuilder();
+    b.append("base v").append(r.previousVersion()).append(": ").append(r.models()).append(" customized models");
+    for (GenericRefit.DomainRefit d : r.refit().domains()) {
+      b.append(String.format("%n  %-24s %6d models %9d events  %s", d.domain(), d.users(), d.events(),
+          d.refitted() ? String.format("generic part moved by %.4f", d.shiftNorm()) : "kept (too few models)"));
+    }
+    b.append(String.format("%n"));
+    if (!r.refit().changed()) {
+      b.append("nothing to publish");
+    } else {
+      b.append(r.published() ? "published" : "would publish (dry run)").append(" base v").append(r.base().version())
+          .append(" (").append(r.recordBytes()).append(" bytes, keeps versions ")
+          .append(r.base().ancestors().stream().map(BaseModel::version).toList()).append(")");
+    }
+    return b.toString();
+  }
+
+  static String toJson(BaseRefitJob.Report r) throws Exception {
+    ObjectMapper mapper = new ObjectMapper();
+    ObjectNode o = mapper.createObjectNode();
+    o.put("previousVersion", r.previousVersion());
+    o.put("version", r.base().version());
+    o.put("changed", r.refit().changed());
+    o.put("published", r.published());
+    o.put("models", r.models());
+    o.put("skipped", r.refit().skipped());
+    o.put("unanchored", r.refit().unanchored());
+    o.put("unreadable", r.unreadable());
+    o.put("recordBytes", r.recordBytes());
+    ArrayNode kept = o.putArray("keptVersions");
+    r.base().ancestors().forEach(a -> kept.add(a.version()));
+    ArrayNode domains = o.putArray("domains");
+    for (GenericRefit.DomainRefit d : r.refit().domains()) {
+      ObjectNode n = domains.addObject();
+      n.put("domain", d.domain());
+      n.put("models", d.users());
+      n.put("events", d.events());
+      n.put("refitted", d.refitted());
+      n.put("shiftNorm", d.shiftNorm());
+    }
+    return mapper.writeValueAsString(o);
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new RefitBaseCommand()).execute(args));
+  }
+}

@@ -1,0 +1,169 @@
+package io.prefstream.learner.refit;
+
+import io.prefstream.learner.LearnerConfig;
+import io.prefstream.learner.kafka.TopicReader;
+import io.prefstream.model.checkpoint.CheckpointCodec;
+import io.prefstream.model.checkpoint.CheckpointException;
+import io.prefstream.model.reward.BaseModel;
+import io.prefstream.model.reward.IndividualModel;
+import io.prefstream.model.reward.ModelCheckpoint;
+import io.prefstream.model.train.GenericRefit;
+import io.prefstream.protocol.checkpoint.CheckpointSigner;
+import io.prefstream.protocol.checkpoint.CheckpointVerifier;
+import io.prefstream.protocol.topic.ModelKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run of the slow-cadence refit: reads the compacted {@code models} topic (the newest base and every customized
+ * model), computes the next base version with {@link GenericRefit}, and publishes it to every partition of
+ * {@code models} in one transaction, signed like the learner's records. Running learners switch to it between
+ * transactions and scorers swap it in; nothing needs a restart. Safe to run on a schedule: a run that finds too few
+ * users in every domain publishes nothing.
+ */
+public final class BaseRefitJob {
+  private static final Logger log = LoggerFactory.getLogger(BaseRefitJob.class);
+  /** Below the broker's and producer's 1 MiB defaults, with room for headers. */
+  public static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
+
+  private final LearnerConfig config;
+  private final GenericRefit.Config refit;
+  private final int maxRecordBytes;
+  private final Duration timeout;
+
+  public BaseRefitJob(LearnerConfig config, GenericRefit.Config refit, int maxRecordBytes, Duration timeout) {
+    if (maxRecordBytes < 1024) {
+      throw new IllegalArgumentException("maxRecordBytes must be >= 1024, got " + maxRecordBytes);
+    }
+    this.config = config;
+    this.refit = refit;
+    this.maxRecordBytes = maxRecordBytes;
+    this.timeout = timeout;
+  }
+
+  /**
+   * What a run found and did.
+   *
+   * @param previousVersion the base version found on {@code models}
+   * @param base the new base (the previous one when nothing changed)
+   * @param models customized models read; {@code unreadable}: records skipped (corrupt, unsigned, ...)
+   * @param recordBytes size of the new base record (0 when not changed)
+   * @param published whether it was written to {@code models}
+   */
+  public record Report(long previousVersion, BaseModel base, GenericRefit.Result refit, int models, int unreadable,
+      int recordBytes, boolean published) {}
+
+  /** @param publish false: compute and report only (a dry run) */
+  public Report run(boolean publish) {
+    Map<String, Object> client = new HashMap<>(config.kafka());
+    client.put("bootstrap.servers", config.bootstrapServers());
+    String topic = config.topics().models();
+    int partitions;
+    try (Admin admin = Admin.create(client)) {
+      partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(timeout.toMillis(),
+          java.util.concurrent.TimeUnit.MILLISECONDS).get(topic).partitions().size();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot describe topic '" + topic + "' at " + config.bootstrapServers()
+          + ": " + e.getMessage(), e);
+    }
+    List<TopicPartition> tps = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      tps.add(new TopicPartition(topic, p));
+    }
+    CheckpointVerifier verifier = config.checkpointSigningKey() == null ? null
+        : new CheckpointVerifier(List.of(config.checkpointSigningKey()));
+    Map<String, IndividualModel> latest = new HashMap<>();
+    BaseModel[] base = new BaseModel[1];
+    int[] unreadable = new int[1];
+    TopicReader.readToEnd(client, tps, timeout, r -> {
+      String key = r.key() == null ? "" : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
+      if (r.value() == null) {
+        latest.remove(key);
+        return;
+      }
+      if (verifier != null && verifier.verify(r.key(), r.value(), r.headers()) != CheckpointVerifier.Verdict.VALID) {
+        unreadable[0]++;
+        return;
+      }
+      ModelCheckpoint m;
+      try {
+        m = CheckpointCodec.decode(r.value());
+      } catch (CheckpointException e) {
+        unreadable[0]++;
+        return;
+      }
+      if (m instanceof BaseModel b) {
+        if (base[0] == null || b.version() > base[0].version()) {
+          base[0] = b;
+        }
+      } else if (m instanceof IndividualModel i) {
+        latest.merge(key, i, (a, b) -> b.version() >= a.version() ? b : a);
+      }
+    });
+    if (base[0] == null) {
+      throw new IllegalStateException("no base model on '" + topic + "': start a learner first (it publishes one)");
+    }
+    BaseModel current = base[0];
+    GenericRefit.Result result = GenericRefit.refit(current, latest.values(), refit, System.currentTimeMillis());
+    if (!result.changed()) {
+      log.info("base v{}: no domain has {} models with >= {} events; nothing published", current.version(),
+          refit.minUsers(), refit.minEvents());
+      return new Report(current.version(), current, result, latest.size(), unreadable[0], 0, false);
+    }
+    BaseModel next = result.base();
+    byte[] bytes = CheckpointCodec.encode(next);
+    while (bytes.length > maxRecordBytes && !next.ancestors().isEmpty()) {
+      // The oldest ancestor goes first: its models fall back to scoring as residuals on the newest version.
+      next = new BaseModel(next.version(), next.encoderId(), next.featureDim(), next.weights(),
+          next.genericByDomain(), next.trainedPairs(), next.createdAtMs(),
+          next.ancestors().subList(0, next.ancestors().size() - 1));
+      bytes = CheckpointCodec.encode(next);
+    }
+    if (bytes.length > maxRecordBytes) {
+      throw new IllegalStateException("base v" + next.version() + " is " + bytes.length + " bytes even without "
+          + "ancestors, over the " + maxRecordBytes + "-byte record limit; raise --max-record-bytes together with "
+          + "the topic's max.message.bytes and the producer's max.request.size");
+    }
+    if (publish) {
+      publish(client, topic, partitions, bytes);
+      log.info("published base v{} ({} bytes, ancestors {}) to all {} partitions of {}", next.version(), bytes.length,
+          next.ancestors().stream().map(BaseModel::version).toList(), partitions, topic);
+    }
+    return new Report(current.version(), next, result, latest.size(), unreadable[0], bytes.length, publish);
+  }
+
+  private void publish(Map<String, Object> client, String topic, int partitions, byte[] bytes) {
+    Map<String, Object> p = new HashMap<>(client);
+    String id = config.topics().prefix() + "refit-base";
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, id);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(maxRecordBytes + 64 * 1024, 1_048_576));
+    CheckpointSigner signer = config.checkpointSigner();
+    byte[] key = ModelKey.BASE.bytes();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      for (int part = 0; part < partitions; part++) {
+        ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, part, key, bytes);
+        if (signer != null) {
+          signer.sign(rec.headers(), key, bytes);
+        }
+        producer.send(rec);
+      }
+      producer.commitTransaction();
+    }
+  }
+}
