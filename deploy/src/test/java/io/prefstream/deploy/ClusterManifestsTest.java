@@ -119,6 +119,31 @@ class ClusterManifestsTest {
   }
 
   @Test
+  void theRefitCronJobRunsARealSubcommandAsTheLearnerAndSigns() throws IOException {
+    Path base = DEPLOY.resolve("k8s/base");
+    JsonNode cron = yamlDocs(base.resolve("refit-base.yaml")).get(0);
+    assertThat(cron.path("kind").asText()).isEqualTo("CronJob");
+    assertThat(cron.path("spec").path("concurrencyPolicy").asText()).as("two refits must not race").isEqualTo("Forbid");
+    JsonNode pod = cron.path("spec").path("jobTemplate").path("spec").path("template").path("spec");
+    JsonNode container = pod.path("containers").get(0);
+    List<String> args = new ArrayList<>();
+    container.path("args").forEach(a -> args.add(a.asText()));
+    picocli.CommandLine cli = new picocli.CommandLine(new io.prefstream.cli.PrefstreamCommand());
+    assertThat(cli.getSubcommands()).as("the image's CLI has the subcommand").containsKey(args.get(0));
+    picocli.CommandLine.ParseResult parsed = cli.parseArgs(args.toArray(String[]::new));
+    assertThat(parsed.subcommand().commandSpec().name()).isEqualTo("refit-base");
+    assertThat(parsed.subcommand().unmatched()).as("every argument is an option of refit-base").isEmpty();
+    Map<String, JsonNode> env = new HashMap<>();
+    container.path("env").forEach(e -> env.put(e.path("name").asText(), e));
+    assertThat(env.get("PREFSTREAM_KAFKA_SASL_JAAS_CONFIG").path("valueFrom").path("secretKeyRef").path("name")
+        .asText()).as("only the learner's principal writes models").isEqualTo("prefstream-learner");
+    assertThat(env).containsKey("PREFSTREAM_CHECKPOINT_SIGNING_KEY_FILE");
+    Set<String> volumes = new HashSet<>();
+    pod.path("volumes").forEach(v -> volumes.add(v.path("name").asText()));
+    container.path("volumeMounts").forEach(m -> assertThat(volumes).contains(m.path("name").asText()));
+  }
+
+  @Test
   void userKeyedTopicsShareOnePartitionCountAndModelsIsCompacted() throws IOException {
     Map<String, JsonNode> topics = new HashMap<>();
     for (JsonNode doc : yamlDocs(DEPLOY.resolve("k8s/base/topics.yaml"))) {

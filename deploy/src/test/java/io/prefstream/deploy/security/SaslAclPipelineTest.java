@@ -11,6 +11,8 @@ import io.prefstream.ingest.IngestConfig;
 import io.prefstream.ingest.IngestService;
 import io.prefstream.learner.LearnerConfig;
 import io.prefstream.learner.LearnerService;
+import io.prefstream.learner.refit.BaseRefitJob;
+import io.prefstream.model.train.GenericRefit;
 import io.prefstream.local.demo.ScorerHttpClient;
 import io.prefstream.model.checkpoint.CheckpointCodec;
 import io.prefstream.model.reward.IndividualModel;
@@ -203,6 +205,17 @@ class SaslAclPipelineTest {
               .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(SaslAuthenticationException.class);
         }
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
+
+        // 4. The refit CronJob runs as the learner's user (its transactional id is in the manifest's ACLs), skips the
+        //    unsigned record, signs the new base, and the scorer and the learner both take it.
+        BaseRefitJob.Report refit = new BaseRefitJob(LearnerConfig.from(as(common, "prefstream-learner", passwords)
+            .with("data.dir", dir.resolve("refit").toString()).with("learner.encoder", ENCODER)),
+            new GenericRefit.Config(1, 1, 4), BaseRefitJob.DEFAULT_MAX_RECORD_BYTES, BOUND).run(true);
+        assertThat(refit.published()).isTrue();
+        assertThat(refit.unreadable()).as("the super user's unsigned record is not counted").isEqualTo(1);
+        awaitTrue(() -> scorer.baseVersion() == refit.base().version() && learner.baseVersion() == refit.base().version(),
+            "the scorer and the learner take the signed base v" + refit.base().version());
+        assertThat(scorer.checkpointsRefused()).as("only the forged record was refused").isEqualTo(1);
 
         assertThat(ingest.health().up()).as("ingest " + ingest.health()).isTrue();
         assertThat(learner.health().up()).as("learner " + learner.health()).isTrue();
