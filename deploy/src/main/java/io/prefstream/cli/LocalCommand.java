@@ -68,6 +68,10 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Demo random seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--refit-every", description = "Run refit-base every this many seconds: a new base version whose "
+      + "generic part per domain holds what that domain's users' models share (0 or unset: never).")
+  Long refitEverySeconds;
+
   @Option(names = "--config", description = "Properties file with service settings (keys as in the ingest, learner and "
       + "scorer READMEs); PREFSTREAM_* environment variables override it, the flags above override both.")
   Path configFile;
@@ -76,7 +80,8 @@ public final class LocalCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     LocalConfig config = new LocalConfig(dataDir, sharedData, kafkaPort, httpPort, ingestMetricsPort,
         learnerMetricsPort, scorerMetricsPort, partitions, encoder, demo, users, rate, scoreRate,
-        durationSeconds == null ? null : Duration.ofSeconds(durationSeconds), summaryJson, seed,
+        durationSeconds == null ? null : Duration.ofSeconds(durationSeconds), summaryJson,
+        refitEverySeconds == null || refitEverySeconds == 0 ? null : Duration.ofSeconds(refitEverySeconds), seed,
         Settings.load(configFile, System.getenv(), Map.of()));
     StatusBoard board = StatusBoard.forConsole();
     LocalMode local = new LocalMode(config);

@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param encoder the text encoder spec every service uses (see the model module)
  * @param duration stop by itself after this long; {@code null} runs until Ctrl-C
  * @param summaryJson where to write the end-of-run summary; {@code null} for none
+ * @param refitEvery how often {@code refit-base} runs in the process (a new base version when enough users' models
+ *     share something); {@code null} never
  * @param settings service settings (the keys of the ingest, learner and scorer READMEs) from {@code --config} and
  *     {@code PREFSTREAM_*} environment variables; the flags above win over them
  */
@@ -33,6 +35,7 @@ public record LocalConfig(
     double scoresPerSecond,
     Duration duration,
     Path summaryJson,
+    Duration refitEvery,
     long seed,
     Settings settings) {
 
@@ -57,6 +60,9 @@ public record LocalConfig(
     }
     if (!(scoresPerSecond > 0) || scoresPerSecond > 10_000) {
       throw new IllegalArgumentException("--score-rate " + scoresPerSecond + " must be in (0, 10000] requests/s");
+    }
+    if (refitEvery != null && refitEvery.toSeconds() < 1) {
+      throw new IllegalArgumentException("--refit-every " + refitEvery.toSeconds() + " must be at least 1 second");
     }
     if (duration != null && (duration.isNegative() || duration.isZero())) {
       throw new IllegalArgumentException("--duration " + duration.toSeconds() + " must be a positive number of seconds");

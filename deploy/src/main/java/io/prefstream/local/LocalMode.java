@@ -7,6 +7,8 @@ import io.prefstream.ingest.IngestConfig;
 import io.prefstream.ingest.IngestService;
 import io.prefstream.learner.LearnerConfig;
 import io.prefstream.learner.LearnerService;
+import io.prefstream.learner.refit.BaseRefitJob;
+import io.prefstream.model.train.GenericRefit;
 import io.prefstream.local.demo.DemoConfig;
 import io.prefstream.local.demo.DemoDriver;
 import io.prefstream.local.demo.ScorerHttpClient;
@@ -87,6 +89,12 @@ public final class LocalMode implements AutoCloseable {
           + " if none is stored yet ...");
       learner.start();
       learnerMetrics = track(endpoint("--learner-metrics-port", config.learnerMetricsPort(), learnerRegistry, learner::health));
+      if (config.refitEvery() != null) {
+        track(new RefitSchedule(new BaseRefitJob(learnerConfig,
+            new GenericRefit.Config(Math.min(10, config.users()), 8, 4), BaseRefitJob.DEFAULT_MAX_RECORD_BYTES,
+            java.time.Duration.ofMinutes(1)), config.refitEvery()));
+        board.println("  refit-base             every " + config.refitEvery().toSeconds() + " s");
+      }
 
       PrometheusMeterRegistry scorerRegistry = MetricsEndpoint.newRegistry();
       scorer = track(new ScorerService(

@@ -35,8 +35,9 @@ final class LocalStatus {
         "events in %,10.0f (%6.0f/s) | batches %,8.0f | learned %,10.0f | checkpoints %,8.0f | hot-swaps %,8.0f",
         eventsIn, rate, ingest.counterSum(PipelineMeters.INGEST_BATCHES_OUT), learner.counterSum(PipelineMeters.LEARNER_EVENTS_LEARNED),
         learner.counterSum(PipelineMeters.LEARNER_CHECKPOINTS), scorer.counterSum(PipelineMeters.SCORER_SWAPS)));
-    lines.add(String.format(Locale.ROOT, "progressive accuracy (learner, recent) %s",
-        percent(learner.gauge(PipelineMeters.LEARNER_PROGRESSIVE_ACCURACY))));
+    lines.add(String.format(Locale.ROOT, "progressive accuracy (learner, recent) %s | serving base v%.0f",
+        percent(learner.gauge(PipelineMeters.LEARNER_PROGRESSIVE_ACCURACY)),
+        scorer.gauge(PipelineMeters.SCORER_BASE_VERSION)));
     if (demo != null) {
       StringBuilder sb = new StringBuilder("right top answer: generic model ")
           .append(percent(demo.genericTopAccuracy())).append(" | customized");
@@ -63,7 +64,8 @@ final class LocalStatus {
         demo == null ? Double.NaN : demo.freshness().quantileMs(0.50),
         demo == null ? Double.NaN : demo.freshness().quantileMs(0.99),
         demo == null ? 0 : demo.freshness().samples(),
-        demo == null ? 0 : demo.scoredSamples());
+        demo == null ? 0 : demo.scoredSamples(),
+        (long) scorer.gauge(PipelineMeters.SCORER_BASE_VERSION));
   }
 
   private static String percent(double v) {

@@ -11,7 +11,7 @@ import java.util.Map;
  */
 public record LocalSummary(long events, long checkpoints, long hotSwaps, double progressiveAccuracy,
     double genericTopAccuracy, Map<String, Double> topAccuracyByStyle, double freshnessP50Ms, double freshnessP99Ms,
-    long freshnessSamples, long scoredSamples) {
+    long freshnessSamples, long scoredSamples, long baseVersion) {
 
   public String toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -27,6 +27,7 @@ public record LocalSummary(long events, long checkpoints, long hotSwaps, double 
     m.put("freshnessP99Ms", finite(freshnessP99Ms));
     m.put("freshnessSamples", freshnessSamples);
     m.put("scoredSamples", scoredSamples);
+    m.put("baseVersion", baseVersion);
     try {
       return Json.MAPPER.writeValueAsString(m);
     } catch (JsonProcessingException e) {

@@ -8,6 +8,7 @@ public final class PipelineMeters {
   public static final String LEARNER_CHECKPOINTS = "prefstream.learner.checkpoints.published";
   public static final String LEARNER_PROGRESSIVE_ACCURACY = "prefstream.learner.progressive.accuracy.overall";
   public static final String SCORER_SWAPS = "prefstream.scorer.swaps";
+  public static final String SCORER_BASE_VERSION = "prefstream.scorer.base.version";
 
   private PipelineMeters() {}
 }

@@ -39,7 +39,8 @@ class LocalModeDemoTest {
   @Test
   void demoLearnsTheUsersTastesAndEveryDashboardMetricIsExported(@TempDir Path dir) throws Exception {
     LocalConfig config = new LocalConfig(dir.resolve("data"), SHARED_DATA, 0, 0, 0, 0, 0, 2,
-        "hashing-ngram-v1-d512", true, 8, 100, 10, Duration.ofSeconds(75), dir.resolve("summary.json"), 7,
+        "hashing-ngram-v1-d512", true, 8, 100, 10, Duration.ofSeconds(75), dir.resolve("summary.json"),
+        Duration.ofSeconds(20), 7,
         io.prefstream.runtime.config.Settings.of(java.util.Map.of()));
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     StatusBoard board = new StatusBoard(new PrintStream(console, true, StandardCharsets.UTF_8), false);
@@ -69,9 +70,11 @@ class LocalModeDemoTest {
     assertThat(customized).as("customized right-top-answer rate vs generic " + summary.genericTopAccuracy())
         .isGreaterThan(summary.genericTopAccuracy());
     assertThat(summary.freshnessSamples()).isGreaterThan(0);
+    assertThat(summary.baseVersion()).as("refit-base ran in the process and the scorer swapped its base in")
+        .isGreaterThanOrEqualTo(2);
     JsonNode written = new ObjectMapper().readTree(Files.readString(config.summaryJson()));
     for (String field : new String[] {"events", "checkpoints", "hotSwaps", "genericTopAccuracy", "topAccuracyByStyle",
-        "freshnessP50Ms", "freshnessP99Ms"}) {
+        "freshnessP50Ms", "freshnessP99Ms", "baseVersion"}) {
       assertThat(written.has(field)).as("summary field " + field).isTrue();
     }
 

@@ -31,7 +31,7 @@ public final class SoakRun {
   public SoakReport run() throws InterruptedException {
     LocalConfig local = new LocalConfig(config.dataDir(), config.sharedData(), 0, 0, 0, 0, 0, config.partitions(),
         config.encoder(), true, config.users(), config.eventsPerSecond(), config.scoresPerSecond(),
-        config.duration(), null, config.seed(), config.settings());
+        config.duration(), null, null, config.seed(), config.settings());
     try (LocalMode pipeline = new LocalMode(local)) {
       pipeline.start(new StatusBoard(progress, false));
       progress.println(SoakReport.header());
