@@ -133,6 +133,23 @@ class BaseRolloutTest {
             "the scorer serves " + user + "'s checkpoint on v2");
         assertThat(served(scorer, user).model().baseVersion()).isEqualTo(2);
         assertThat(scorer.checkpointsRefused()).isZero();
+
+        // a restarted learner finds v2 on the topic and still moves a key restored from its v1 state exactly
+        learner.close();
+        String second = "reader-1";
+        SimpleMeterRegistry restartedMeters = new SimpleMeterRegistry();
+        try (LearnerService restarted = new LearnerService(learnerConfig, restartedMeters)) {
+          restarted.start();
+          assertThat(restarted.baseVersion()).isEqualTo(2);
+          FaultTestSupport.produceBatches(bs, topics.batches(), List.of(batch(rekey(
+              pool.subList(USERS * EVENTS_PER_USER + 8, USERS * EVENTS_PER_USER + 16), second))));
+          awaitTrue(WAIT, () -> restarted.eventsLearned() == 8, "the restarted learner learns the batch");
+          assertThat(restartedMeters.get("prefstream.learner.keys.rebased").counter().count()).isEqualTo(1.0);
+          IndividualModel movedAfterRestart = (IndividualModel) CheckpointCodec.decode(
+              FaultTestSupport.latest(bs, topics.models()).get(ModelKey.of(second, DOMAIN).encode()));
+          assertThat(movedAfterRestart.baseVersion()).isEqualTo(2);
+          assertThat(restarted.keyStats(second, DOMAIN).orElseThrow().eventsApplied()).isEqualTo(EVENTS_PER_USER + 8);
+        }
       }
     }
   }
