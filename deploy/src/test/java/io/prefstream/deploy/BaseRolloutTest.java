@@ -3,9 +3,12 @@ package io.prefstream.deploy;
 import static io.prefstream.deploy.faults.FaultTestSupport.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefstream.broker.BrokerConfig;
 import io.prefstream.broker.EmbeddedKafkaBroker;
+import io.prefstream.cli.PrefstreamCommand;
 import io.prefstream.deploy.faults.FaultTestSupport;
 import io.prefstream.learner.LearnerConfig;
 import io.prefstream.learner.LearnerService;
@@ -23,6 +26,10 @@ import io.prefstream.protocol.topic.ModelKey;
 import io.prefstream.protocol.topic.Topics;
 import io.prefstream.scorer.ScorerConfig;
 import io.prefstream.scorer.ScorerService;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +37,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -68,6 +76,14 @@ class BaseRolloutTest {
       SimpleMeterRegistry learnerMeters = new SimpleMeterRegistry();
       try (LearnerService learner = new LearnerService(learnerConfig, learnerMeters);
           ScorerService scorer = new ScorerService(scorerConfig, new SimpleMeterRegistry())) {
+        Path properties = dir.resolve("refit.properties");
+        Files.writeString(properties, "topic.prefix=" + topics.prefix() + "\n");
+        Cli tooEarly = Cli.run("refit-base", "--bootstrap-servers", bs, "--config", properties.toString());
+        assertThat(tooEarly.exit()).as("no base on a fresh topic yet").isEqualTo(1);
+        assertThat(tooEarly.err()).contains("no base model on 'rollout.models'");
+        Cli badOption = Cli.run("refit-base", "--bootstrap-servers", bs, "--min-users", "0");
+        assertThat(badOption.exit()).isEqualTo(2);
+        assertThat(badOption.err()).contains("--min-users must be at least 1, got 0");
         learner.start();
         scorer.start();
         FaultTestSupport.produceBatches(bs, topics.batches(), batches);
@@ -84,9 +100,18 @@ class BaseRolloutTest {
 
         BaseRefitJob job = new BaseRefitJob(learnerConfig, new GenericRefit.Config(10, 8, 4),
             BaseRefitJob.DEFAULT_MAX_RECORD_BYTES, Duration.ofSeconds(60));
-        BaseRefitJob.Report dry = job.run(false);
-        assertThat(dry.refit().changed()).isTrue();
-        assertThat(dry.published()).isFalse();
+        // the command line, as the CronJob runs it, in dry-run mode: the report, nothing published
+        Cli dryRun = Cli.run("refit-base", "--bootstrap-servers", bs, "--config", properties.toString(), "--dry-run",
+            "--json");
+        assertThat(dryRun.exit()).as(dryRun.err()).isZero();
+        JsonNode dry = new ObjectMapper().readTree(dryRun.out().trim());
+        assertThat(dry.path("previousVersion").asLong()).isEqualTo(1);
+        assertThat(dry.path("version").asLong()).isEqualTo(2);
+        assertThat(dry.path("changed").asBoolean()).isTrue();
+        assertThat(dry.path("published").asBoolean()).isFalse();
+        assertThat(dry.path("models").asInt()).isEqualTo(USERS);
+        assertThat(dry.path("domains").get(0).path("domain").asText()).isEqualTo(DOMAIN);
+        assertThat(scorer.baseVersion()).as("a dry run publishes nothing").isEqualTo(1);
         BaseRefitJob.Report report = job.run(true);
         assertThat(report.published()).isTrue();
         assertThat(report.previousVersion()).isEqualTo(1);
@@ -150,6 +175,25 @@ class BaseRolloutTest {
           assertThat(movedAfterRestart.baseVersion()).isEqualTo(2);
           assertThat(restarted.keyStats(second, DOMAIN).orElseThrow().eventsApplied()).isEqualTo(EVENTS_PER_USER + 8);
         }
+      }
+    }
+  }
+
+  /** One run of the command line with its exit code and captured output. */
+  private record Cli(int exit, String out, String err) {
+    static Cli run(String... args) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      PrintStream stdout = System.out;
+      PrintStream stderr = System.err;
+      try {
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit = new CommandLine(new PrefstreamCommand()).execute(args);
+        return new Cli(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      } finally {
+        System.setOut(stdout);
+        System.setErr(stderr);
       }
     }
   }

@@ -25,6 +25,9 @@ import picocli.CommandLine.Option;
     description = "Refit the generic part of every domain from the customized models on 'models' and publish the "
         + "next base version (running learners and scorers switch to it).")
 public class RefitBaseCommand implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (config key bootstrap.servers)")
   String bootstrapServers;
 
@@ -61,16 +64,33 @@ public class RefitBaseCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Map<String, String> overrides = new HashMap<>();
     overrides.put("bootstrap.servers", bootstrapServers);
+    requireAtLeast("--min-users", minUsers, 1);
+    requireAtLeast("--min-events", minEvents, 1);
+    requireAtLeast("--keep-versions", keepVersions, 0);
+    requireAtLeast("--max-record-bytes", maxRecordBytes, 1024);
+    GenericRefit.Config refit = new GenericRefit.Config(minUsers, minEvents, keepVersions);
     LearnerConfig cfg = LearnerConfig.from(Settings.load(config, System.getenv(), overrides));
-    BaseRefitJob job = new BaseRefitJob(cfg, new GenericRefit.Config(minUsers, minEvents, keepVersions),
-        maxRecordBytes, Duration.ofMinutes(2));
-    BaseRefitJob.Report report = job.run(!dryRun);
+    BaseRefitJob.Report report;
+    try {
+      report = new BaseRefitJob(cfg, refit, maxRecordBytes, Duration.ofMinutes(2)).run(!dryRun);
+    } catch (IllegalStateException e) {
+      // no base yet, topic missing, broker unreachable, record too large: say so, exit non-zero (the CronJob retries)
+      System.err.println("refit-base: " + e.getMessage());
+      return 1;
+    }
     if (json) {
       System.out.println(toJson(report));
     } else {
       System.out.println(summary(report));
     }
     return 0;
+  }
+
+  private void requireAtLeast(String option, long value, long min) {
+    if (value < min) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          option + " must be at least " + min + ", got " + value);
+    }
   }
 
   static String summary(BaseRefitJob.Report r) {
