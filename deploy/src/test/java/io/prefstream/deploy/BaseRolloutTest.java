@@ -2,6 +2,7 @@ package io.prefstream.deploy;
 
 import static io.prefstream.deploy.faults.FaultTestSupport.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -112,7 +113,13 @@ class BaseRolloutTest {
         assertThat(dry.path("models").asInt()).isEqualTo(USERS);
         assertThat(dry.path("domains").get(0).path("domain").asText()).isEqualTo(DOMAIN);
         assertThat(scorer.baseVersion()).as("a dry run publishes nothing").isEqualTo(1);
-        BaseRefitJob.Report report = job.run(true);
+        BaseRefitJob.Report report;
+        try (BaseRefitJob.Prepared overtaken = job.prepare(true)) {
+          // a second run started meanwhile takes the transactional id: the first can no longer publish
+          report = job.run(true);
+          assertThatThrownBy(overtaken::publish).isInstanceOf(IllegalStateException.class)
+              .hasMessageContaining("another refit-base run");
+        }
         assertThat(report.published()).isTrue();
         assertThat(report.previousVersion()).isEqualTo(1);
         assertThat(report.models()).isEqualTo(USERS);

@@ -20,7 +20,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +69,18 @@ public final class BaseRefitJob {
 
   /** @param publish false: compute and report only (a dry run) */
   public Report run(boolean publish) {
+    try (Prepared prepared = prepare(publish)) {
+      return publish ? prepared.publish() : prepared.report();
+    }
+  }
+
+  /**
+   * Reads {@code models} and computes the next base. When it will publish, it first takes the job's transactional id
+   * ({@code initTransactions}): a second run started later fences this one, whose {@link Prepared#publish()} then
+   * fails, so two overlapping runs never publish two different bases of the same version; and a run started after
+   * another committed reads that run's base.
+   */
+  public Prepared prepare(boolean forPublishing) {
     Map<String, Object> client = new HashMap<>(config.kafka());
     client.put("bootstrap.servers", config.bootstrapServers());
     String topic = config.topics().models();
@@ -77,6 +92,18 @@ public final class BaseRefitJob {
       throw new IllegalStateException("cannot describe topic '" + topic + "' at " + config.bootstrapServers()
           + ": " + e.getMessage(), e);
     }
+    KafkaProducer<byte[], byte[]> producer = forPublishing ? transactionalProducer(client) : null;
+    try {
+      return new Prepared(compute(client, topic, partitions), producer, topic, partitions);
+    } catch (RuntimeException e) {
+      if (producer != null) {
+        producer.close(Duration.ZERO);
+      }
+      throw e;
+    }
+  }
+
+  private Report compute(Map<String, Object> client, String topic, int partitions) {
     List<TopicPartition> tps = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       tps.add(new TopicPartition(topic, p));
@@ -135,35 +162,94 @@ public final class BaseRefitJob {
           + "ancestors, over the " + maxRecordBytes + "-byte record limit; raise --max-record-bytes together with "
           + "the topic's max.message.bytes and the producer's max.request.size");
     }
-    if (publish) {
-      publish(client, topic, partitions, bytes);
-      log.info("published base v{} ({} bytes, ancestors {}) to all {} partitions of {}", next.version(), bytes.length,
-          next.ancestors().stream().map(BaseModel::version).toList(), partitions, topic);
-    }
-    return new Report(current.version(), next, result, latest.size(), unreadable[0], bytes.length, publish);
+    return new Report(current.version(), next, result, latest.size(), unreadable[0], bytes.length, false);
   }
 
-  private void publish(Map<String, Object> client, String topic, int partitions, byte[] bytes) {
+  private KafkaProducer<byte[], byte[]> transactionalProducer(Map<String, Object> client) {
     Map<String, Object> p = new HashMap<>(client);
     String id = config.topics().prefix() + "refit-base";
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id);
     p.put(ProducerConfig.CLIENT_ID_CONFIG, id);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(maxRecordBytes + 64 * 1024, 1_048_576));
-    CheckpointSigner signer = config.checkpointSigner();
-    byte[] key = ModelKey.BASE.bytes();
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
-        new ByteArraySerializer())) {
+    KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+        new ByteArraySerializer());
+    try {
       producer.initTransactions();
-      producer.beginTransaction();
-      for (int part = 0; part < partitions; part++) {
-        ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, part, key, bytes);
-        if (signer != null) {
-          signer.sign(rec.headers(), key, bytes);
-        }
-        producer.send(rec);
+    } catch (RuntimeException e) {
+      producer.close(Duration.ZERO);
+      throw new IllegalStateException("cannot take transactional id '" + id + "': " + e.getMessage(), e);
+    }
+    return producer;
+  }
+
+  /** A computed refit, holding the job's transactional id when it is to be published. */
+  public final class Prepared implements AutoCloseable {
+    private final Report report;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final String topic;
+    private final int partitions;
+
+    private Prepared(Report report, KafkaProducer<byte[], byte[]> producer, String topic, int partitions) {
+      this.report = report;
+      this.producer = producer;
+      this.topic = topic;
+      this.partitions = partitions;
+    }
+
+    /** What was computed (not published). */
+    public Report report() {
+      return report;
+    }
+
+    /**
+     * Writes the new base to every partition of {@code models} in one transaction; nothing when no domain changed.
+     *
+     * @throws IllegalStateException when another run took the transactional id since {@link #prepare}
+     */
+    public Report publish() {
+      if (producer == null) {
+        throw new IllegalStateException("prepared as a dry run; prepare(true) to publish");
       }
-      producer.commitTransaction();
+      if (!report.refit().changed()) {
+        return report;
+      }
+      byte[] bytes = CheckpointCodec.encode(report.base());
+      CheckpointSigner signer = config.checkpointSigner();
+      byte[] key = ModelKey.BASE.bytes();
+      try {
+        producer.beginTransaction();
+        for (int part = 0; part < partitions; part++) {
+          ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, part, key, bytes);
+          if (signer != null) {
+            signer.sign(rec.headers(), key, bytes);
+          }
+          producer.send(rec);
+        }
+        producer.commitTransaction();
+      } catch (KafkaException e) {
+        if (fenced(e) || fenced(e.getCause())) {
+          throw new IllegalStateException("another refit-base run took transactional id '" + config.topics().prefix()
+              + "refit-base' after this one read the topic; this run published nothing", e);
+        }
+        throw new IllegalStateException("publishing base v" + report.base().version() + " failed: " + e, e);
+      }
+      log.info("published base v{} ({} bytes, ancestors {}) to all {} partitions of {}", report.base().version(),
+          bytes.length, report.base().ancestors().stream().map(BaseModel::version).toList(), partitions, topic);
+      return new Report(report.previousVersion(), report.base(), report.refit(), report.models(),
+          report.unreadable(), report.recordBytes(), true);
+    }
+
+    /** Another producer took the id: fenced at once, or (transactions v2) on its next send with the old epoch. */
+    private static boolean fenced(Throwable e) {
+      return e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException;
+    }
+
+    @Override
+    public void close() {
+      if (producer != null) {
+        producer.close(Duration.ofSeconds(5));
+      }
     }
   }
 }
