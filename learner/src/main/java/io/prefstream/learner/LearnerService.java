@@ -112,7 +112,7 @@ public final class LearnerService implements AutoCloseable {
 
   private TextEncoder encoder;
   private BatchedIndividualTrainer trainer;
-  private BatchLearner learner;
+  private volatile BatchLearner learner;
   private PairFeaturizer featurizer;
   private EnrichmentPool pool;
   private BaseFollower baseFollower;
