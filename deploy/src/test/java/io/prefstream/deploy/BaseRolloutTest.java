@@ -205,23 +205,11 @@ class BaseRolloutTest {
     }
   }
 
+  /** Two candidates scored for {@code user}: any texts show whether a model's rewards moved. */
   private static ScoreReply served(ScorerService scorer, String user) {
-    PreferenceEvent probe = probe();
-    return scorer.score(new ScoreRequest("probe-" + user, user, DOMAIN, probe.prompt(),
-        List.of(probe.chosen(), probe.rejected())));
-  }
-
-  private static PreferenceEvent probeEvent;
-
-  private static PreferenceEvent probe() {
-    if (probeEvent == null) {
-      try {
-        probeEvent = FaultTestSupport.dspEvents().get(DOMAIN).get(USERS * EVENTS_PER_USER + 8);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
-    return probeEvent;
+    return scorer.score(new ScoreRequest("probe-" + user, user, DOMAIN, "Describe the sea at night.",
+        List.of("The sea at night is a dark mirror where moonlight writes silver verses on the waves.",
+            "At night the sea is dark. You can see the moon. It is quiet.")));
   }
 
   /** Share of pairs whose chosen response the scorer ranks first for {@code user}. */
