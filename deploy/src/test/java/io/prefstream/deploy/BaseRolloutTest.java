@@ -3,6 +3,7 @@ package io.prefstream.deploy;
 import static io.prefstream.deploy.faults.FaultTestSupport.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -133,6 +134,19 @@ class BaseRolloutTest {
         BaseModel onTopic = (BaseModel) CheckpointCodec.decode(
             FaultTestSupport.latest(bs, topics.models()).get(ModelKey.BASE.encode()));
         assertThat(onTopic.version()).isEqualTo(2);
+        // the job counted each user's current checkpoint (the topic still holds the older ones too)
+        List<IndividualModel> current = new ArrayList<>();
+        BaseModel v1 = onTopic.lineage(1);
+        FaultTestSupport.latest(bs, topics.models()).forEach((k, v) -> {
+          if (!k.equals(ModelKey.BASE.encode())) {
+            current.add((IndividualModel) CheckpointCodec.decode(v));
+          }
+        });
+        float[] expected = GenericRefit.refit(v1, current, new GenericRefit.Config(10, 8, 4), 0L).base().generic(DOMAIN);
+        float[] published = onTopic.generic(DOMAIN);
+        for (int i = 0; i < expected.length; i++) {
+          assertThat(published[i]).as("generic weight %d", i).isCloseTo(expected[i], within(1e-6f));
+        }
 
         awaitTrue(WAIT, () -> scorer.baseVersion() == 2 && learner.baseVersion() == 2,
             "the scorer and the learner switch to base v2");

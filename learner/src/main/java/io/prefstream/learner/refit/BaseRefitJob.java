@@ -6,13 +6,13 @@ import io.prefstream.model.checkpoint.CheckpointCodec;
 import io.prefstream.model.checkpoint.CheckpointException;
 import io.prefstream.model.reward.BaseModel;
 import io.prefstream.model.reward.IndividualModel;
-import io.prefstream.model.reward.ModelCheckpoint;
 import io.prefstream.model.train.GenericRefit;
 import io.prefstream.protocol.checkpoint.CheckpointSigner;
 import io.prefstream.protocol.checkpoint.CheckpointVerifier;
 import io.prefstream.protocol.topic.ModelKey;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +88,9 @@ public final class BaseRefitJob {
     try (Admin admin = Admin.create(client)) {
       partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(timeout.toMillis(),
           java.util.concurrent.TimeUnit.MILLISECONDS).get(topic).partitions().size();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing topic '" + topic + "'", e);
     } catch (Exception e) {
       throw new IllegalStateException("cannot describe topic '" + topic + "' at " + config.bootstrapServers()
           + ": " + e.getMessage(), e);
@@ -103,50 +106,80 @@ public final class BaseRefitJob {
     }
   }
 
+  /**
+   * Two passes per partition, so memory holds one partition's keys (a string and an offset each), never the models:
+   * the first finds the newest base and the offset of each key's current record (the last one that verifies; a
+   * tombstone removes the key), the second decodes just those records into the refit's per-domain sums. Keys are
+   * partition-local and every base record goes to every partition, so partitions can be taken one at a time.
+   */
   private Report compute(Map<String, Object> client, String topic, int partitions) {
-    List<TopicPartition> tps = new ArrayList<>();
-    for (int p = 0; p < partitions; p++) {
-      tps.add(new TopicPartition(topic, p));
-    }
     CheckpointVerifier verifier = config.checkpointSigningKey() == null ? null
         : new CheckpointVerifier(List.of(config.checkpointSigningKey()));
-    Map<String, IndividualModel> latest = new HashMap<>();
-    BaseModel[] base = new BaseModel[1];
+    byte[] baseKey = ModelKey.BASE.bytes();
     int[] unreadable = new int[1];
-    TopicReader.readToEnd(client, tps, timeout, r -> {
-      String key = r.key() == null ? "" : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
-      if (r.value() == null) {
-        latest.remove(key);
-        return;
-      }
-      if (verifier != null && verifier.verify(r.key(), r.value(), r.headers()) != CheckpointVerifier.Verdict.VALID) {
-        unreadable[0]++;
-        return;
-      }
-      ModelCheckpoint m;
-      try {
-        m = CheckpointCodec.decode(r.value());
-      } catch (CheckpointException e) {
-        unreadable[0]++;
-        return;
-      }
-      if (m instanceof BaseModel b) {
-        if (base[0] == null || b.version() > base[0].version()) {
-          base[0] = b;
+    int models = 0;
+    GenericRefit.Accumulator acc = null;
+    for (int p = 0; p < partitions; p++) {
+      List<TopicPartition> one = List.of(new TopicPartition(topic, p));
+      Map<String, Long> current = new HashMap<>();
+      BaseModel[] newestBase = new BaseModel[1];
+      TopicReader.readToEnd(client, one, timeout, r -> {
+        if (verifier != null && verifier.verify(r.key(), r.value(), r.headers()) != CheckpointVerifier.Verdict.VALID) {
+          unreadable[0]++; // as the scorer does: an unsigned or forged record is not the key's current value
+          return;
         }
-      } else if (m instanceof IndividualModel i) {
-        latest.merge(key, i, (a, b) -> b.version() >= a.version() ? b : a);
+        if (Arrays.equals(r.key(), baseKey)) {
+          BaseModel b = decodeBase(r.value());
+          if (b != null && (newestBase[0] == null || b.version() > newestBase[0].version())) {
+            newestBase[0] = b;
+          }
+          return;
+        }
+        String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+        if (r.value() == null) {
+          current.remove(key);
+        } else {
+          current.put(key, r.offset());
+        }
+      });
+      if (newestBase[0] == null) {
+        throw new IllegalStateException("no base model on '" + topic + "' (partition " + p
+            + "): start a learner first (it publishes one to every partition)");
       }
-    });
-    if (base[0] == null) {
-      throw new IllegalStateException("no base model on '" + topic + "': start a learner first (it publishes one)");
+      if (acc == null) {
+        acc = new GenericRefit.Accumulator(newestBase[0], refit);
+      } else if (newestBase[0].version() != acc.base().version()) {
+        throw new IllegalStateException("partitions of '" + topic + "' hold different newest bases (v"
+            + acc.base().version() + " and v" + newestBase[0].version() + " in partition " + p
+            + "); a base is being published: run again");
+      }
+      GenericRefit.Accumulator sums = acc;
+      int[] counted = new int[1];
+      TopicReader.readToEnd(client, one, timeout, r -> {
+        if (r.value() == null || Arrays.equals(r.key(), baseKey)) {
+          return;
+        }
+        Long at = current.get(new String(r.key(), StandardCharsets.UTF_8));
+        if (at == null || at != r.offset()) {
+          return;
+        }
+        try {
+          if (CheckpointCodec.decode(r.value()) instanceof IndividualModel m) {
+            sums.add(m);
+            counted[0]++;
+          }
+        } catch (CheckpointException e) {
+          unreadable[0]++;
+        }
+      });
+      models += counted[0];
     }
-    BaseModel current = base[0];
-    GenericRefit.Result result = GenericRefit.refit(current, latest.values(), refit, System.currentTimeMillis());
+    BaseModel current = acc.base();
+    GenericRefit.Result result = acc.finish(System.currentTimeMillis());
     if (!result.changed()) {
       log.info("base v{}: no domain has {} models with >= {} events; nothing published", current.version(),
           refit.minUsers(), refit.minEvents());
-      return new Report(current.version(), current, result, latest.size(), unreadable[0], 0, false);
+      return new Report(current.version(), current, result, models, unreadable[0], 0, false);
     }
     BaseModel next = result.base();
     byte[] bytes = CheckpointCodec.encode(next);
@@ -162,7 +195,16 @@ public final class BaseRefitJob {
           + "ancestors, over the " + maxRecordBytes + "-byte record limit; raise --max-record-bytes together with "
           + "the topic's max.message.bytes and the producer's max.request.size");
     }
-    return new Report(current.version(), next, result, latest.size(), unreadable[0], bytes.length, false);
+    return new Report(current.version(), next, result, models, unreadable[0], bytes.length, false);
+  }
+
+  private static BaseModel decodeBase(byte[] value) {
+    try {
+      return CheckpointCodec.decode(value) instanceof BaseModel b ? b : null;
+    } catch (CheckpointException e) {
+      log.warn("skipping an unreadable base record: {}", e.getMessage());
+      return null;
+    }
   }
 
   private KafkaProducer<byte[], byte[]> transactionalProducer(Map<String, Object> client) {

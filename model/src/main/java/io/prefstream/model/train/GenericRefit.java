@@ -69,17 +69,41 @@ public final class GenericRefit {
   public record Result(BaseModel base, boolean changed, List<DomainRefit> domains, int skipped, int unanchored) {}
 
   public static Result refit(BaseModel base, Iterable<IndividualModel> individuals, Config config, long nowMs) {
-    int dim = base.featureDim();
-    Map<String, double[]> sums = new TreeMap<>();
-    Map<String, int[]> users = new TreeMap<>();
-    Map<String, long[]> events = new TreeMap<>();
-    Map<String, float[]> frozenNow = new TreeMap<>();
-    int skipped = 0;
-    int unanchored = 0;
-    for (IndividualModel m : individuals) {
+    Accumulator acc = new Accumulator(base, config);
+    individuals.forEach(acc::add);
+    return acc.finish(nowMs);
+  }
+
+  /**
+   * The refit one model at a time, so a run over millions of checkpoints holds per-domain sums, not the models.
+   * Not thread-safe.
+   */
+  public static final class Accumulator {
+    private final BaseModel base;
+    private final Config config;
+    private final int dim;
+    private final Map<String, double[]> sums = new TreeMap<>();
+    private final Map<String, int[]> users = new TreeMap<>();
+    private final Map<String, long[]> events = new TreeMap<>();
+    private final Map<String, float[]> frozenNow = new TreeMap<>();
+    private int skipped;
+    private int unanchored;
+
+    public Accumulator(BaseModel base, Config config) {
+      this.base = base;
+      this.config = config;
+      this.dim = base.featureDim();
+    }
+
+    public BaseModel base() {
+      return base;
+    }
+
+    /** Counts one (user, domain)'s newest model; each key must be added once. */
+    public void add(IndividualModel m) {
       if (m.weights().length != dim || m.eventsApplied() < config.minEvents()) {
         skipped++;
-        continue;
+        return;
       }
       String d = m.domain();
       float[] now = frozenNow.computeIfAbsent(d, base::frozen);
@@ -97,29 +121,33 @@ public final class GenericRefit {
       users.computeIfAbsent(d, k -> new int[1])[0]++;
       events.computeIfAbsent(d, k -> new long[1])[0] += m.eventsApplied();
     }
-    Map<String, float[]> generic = new TreeMap<>(base.genericByDomain());
-    List<DomainRefit> report = new ArrayList<>();
-    boolean changed = false;
-    for (Map.Entry<String, double[]> e : sums.entrySet()) {
-      String d = e.getKey();
-      int n = users.get(d)[0];
-      long ev = events.get(d)[0];
-      if (n < config.minUsers()) {
-        report.add(new DomainRefit(d, n, ev, 0, false));
-        continue;
+
+    /** The next base (or the current one when no domain has enough models). */
+    public Result finish(long nowMs) {
+      Map<String, float[]> generic = new TreeMap<>(base.genericByDomain());
+      List<DomainRefit> report = new ArrayList<>();
+      boolean changed = false;
+      for (Map.Entry<String, double[]> e : sums.entrySet()) {
+        String d = e.getKey();
+        int n = users.get(d)[0];
+        long ev = events.get(d)[0];
+        if (n < config.minUsers()) {
+          report.add(new DomainRefit(d, n, ev, 0, false));
+          continue;
+        }
+        float[] g = generic.containsKey(d) ? generic.get(d).clone() : new float[dim];
+        double norm = 0;
+        for (int i = 0; i < dim; i++) {
+          double shift = e.getValue()[i] / n;
+          g[i] += (float) shift;
+          norm += shift * shift;
+        }
+        generic.put(d, g);
+        report.add(new DomainRefit(d, n, ev, Math.sqrt(norm), true));
+        changed = true;
       }
-      float[] g = generic.containsKey(d) ? generic.get(d).clone() : new float[dim];
-      double norm = 0;
-      for (int i = 0; i < dim; i++) {
-        double shift = e.getValue()[i] / n;
-        g[i] += (float) shift;
-        norm += shift * shift;
-      }
-      generic.put(d, g);
-      report.add(new DomainRefit(d, n, ev, Math.sqrt(norm), true));
-      changed = true;
+      BaseModel next = changed ? base.successor(generic, config.keepAncestors(), nowMs) : base;
+      return new Result(next, changed, report, skipped, unanchored);
     }
-    BaseModel next = changed ? base.successor(generic, config.keepAncestors(), nowMs) : base;
-    return new Result(next, changed, report, skipped, unanchored);
   }
 }
