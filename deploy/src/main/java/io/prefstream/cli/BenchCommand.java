@@ -2,6 +2,7 @@ package io.prefstream.cli;
 
 import io.prefstream.ingest.cli.BenchIngestCommand;
 import io.prefstream.learner.cli.BenchLearnerCommand;
+import io.prefstream.learner.cli.BenchRefitCommand;
 import io.prefstream.model.cli.EncoderBenchCommand;
 import io.prefstream.model.cli.QualityTableCommand;
 import io.prefstream.scorer.cli.BenchScorerCommand;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         BenchIngestCommand.class,
         BenchLearnerCommand.class,
+        BenchRefitCommand.class,
         BenchScorerCommand.class,
         QualityTableCommand.class,
         EncoderBenchCommand.class,
