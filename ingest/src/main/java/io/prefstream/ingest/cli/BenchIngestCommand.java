@@ -1,13 +1,10 @@
 package io.prefstream.ingest.cli;
 
+import io.prefstream.broker.ScratchDirectory;
 import io.prefstream.ingest.bench.IngestBenchmark;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -73,10 +70,9 @@ public final class BenchIngestCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path work = Files.createTempDirectory("prefstream-bench-ingest");
-    try {
+    try (ScratchDirectory work = ScratchDirectory.create("prefstream-bench-ingest")) {
       IngestBenchmark.Result r = IngestBenchmark.run(new IngestBenchmark.Options(events, users, partitions, textChars,
-          threads, Duration.ofMillis(windowMs), earlyEmit, Duration.ofMillis(commitIntervalMs), seed, floor, overrides, warmup), work);
+          threads, Duration.ofMillis(windowMs), earlyEmit, Duration.ofMillis(commitIntervalMs), seed, floor, overrides, warmup), work.path());
       if (json) {
         System.out.println(r.toJson());
       } else {
@@ -89,16 +85,7 @@ public final class BenchIngestCommand implements Callable<Integer> {
         System.out.printf("ratio:         %.2f of raw%n", r.ratio());
       }
       return 0;
-    } finally {
-      deleteQuietly(work);
     }
   }
 
-  private static void deleteQuietly(Path root) {
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      System.err.println("could not remove " + root + ": " + e.getMessage());
-    }
-  }
 }

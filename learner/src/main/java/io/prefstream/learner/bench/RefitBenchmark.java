@@ -3,6 +3,7 @@ package io.prefstream.learner.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prefstream.broker.BrokerConfig;
 import io.prefstream.broker.EmbeddedKafkaBroker;
+import io.prefstream.broker.ScratchDirectory;
 import io.prefstream.learner.LearnerConfig;
 import io.prefstream.learner.refit.BaseRefitJob;
 import io.prefstream.model.checkpoint.CheckpointCodec;
@@ -13,18 +14,13 @@ import io.prefstream.protocol.json.Json;
 import io.prefstream.protocol.topic.ModelKey;
 import io.prefstream.protocol.topic.Topics;
 import io.prefstream.protocol.topic.UserPartitioning;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -52,8 +48,8 @@ public final class RefitBenchmark {
   private RefitBenchmark() {}
 
   public static ObjectNode run(Options o) throws Exception {
-    Path tmp = Files.createTempDirectory("prefstream-bench-refit");
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(BrokerConfig.defaults(tmp.resolve("kafka")))) {
+    try (ScratchDirectory tmp = ScratchDirectory.create("prefstream-bench-refit");
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(BrokerConfig.defaults(tmp.resolve("kafka")))) {
       Topics topics = new Topics("bench-refit.");
       broker.createTopics(List.of(new NewTopic(topics.models(), o.partitions(), (short) 1)
           .configs(Map.of("cleanup.policy", "compact", "max.message.bytes", "2000000"))));
@@ -101,8 +97,6 @@ public final class RefitBenchmark {
       out.put("heapBeforeMiB", baseline / 1048576);
       out.put("peakHeapUsedMiB", peak.get() / 1048576);
       return out;
-    } finally {
-      deleteQuietly(tmp);
     }
   }
 
@@ -140,11 +134,4 @@ public final class RefitBenchmark {
     return bytes;
   }
 
-  private static void deleteQuietly(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException e) {
-      // a temp folder left behind is harmless
-    }
-  }
 }

@@ -35,11 +35,8 @@ public final class RewardModel {
       BaseModel parent = base.lineage(individualOrNull.baseVersion());
       anchor = parent == null ? base : parent;
     }
-    float[] w = anchor.weights().clone();
-    float[] g = domain == null ? null : anchor.generic(domain);
-    if (g != null) {
-      add(w, g);
-    }
+    float[] w = anchor.frozen(domain);
+    boolean hasGeneric = domain != null && anchor.generic(domain) != null;
     if (individualOrNull != null) {
       if (individualOrNull.weights().length != d) {
         throw new IllegalArgumentException("individual part of (" + individualOrNull.userId() + ", "
@@ -52,7 +49,7 @@ public final class RewardModel {
       }
       add(w, individualOrNull.weights());
     }
-    return new RewardModel(w, individualOrNull != null, g != null, anchor.version(),
+    return new RewardModel(w, individualOrNull != null, hasGeneric, anchor.version(),
         individualOrNull == null ? -1 : individualOrNull.version());
   }
 

@@ -3,6 +3,7 @@ package io.prefstream.model.train;
 import io.prefstream.model.reward.BaseModel;
 import io.prefstream.model.reward.IndividualModel;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -85,7 +86,8 @@ public final class GenericRefit {
     private final Map<String, double[]> sums = new TreeMap<>();
     private final Map<String, int[]> users = new TreeMap<>();
     private final Map<String, long[]> events = new TreeMap<>();
-    private final Map<String, float[]> frozenNow = new TreeMap<>();
+    /** Generic models by version and domain, computed once: a run adds every key, most on the same one or two. */
+    private final Map<Long, Map<String, float[]>> frozen = new HashMap<>();
     private int skipped;
     private int unanchored;
 
@@ -106,13 +108,13 @@ public final class GenericRefit {
         return;
       }
       String d = m.domain();
-      float[] now = frozenNow.computeIfAbsent(d, base::frozen);
       BaseModel parent = base.lineage(m.baseVersion());
       if (parent == null) {
         unanchored++;
         parent = base;
       }
-      float[] was = parent == base ? now : parent.frozen(d);
+      float[] now = frozen(base, d);
+      float[] was = frozen(parent, d);
       double[] sum = sums.computeIfAbsent(d, k -> new double[dim]);
       float[] u = m.weights();
       for (int i = 0; i < dim; i++) {
@@ -120,6 +122,10 @@ public final class GenericRefit {
       }
       users.computeIfAbsent(d, k -> new int[1])[0]++;
       events.computeIfAbsent(d, k -> new long[1])[0] += m.eventsApplied();
+    }
+
+    private float[] frozen(BaseModel version, String domain) {
+      return frozen.computeIfAbsent(version.version(), v -> new HashMap<>()).computeIfAbsent(domain, version::frozen);
     }
 
     /** The next base (or the current one when no domain has enough models). */

@@ -3,6 +3,7 @@ package io.prefstream.scorer.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prefstream.broker.BrokerConfig;
 import io.prefstream.broker.EmbeddedKafkaBroker;
+import io.prefstream.broker.ScratchDirectory;
 import io.prefstream.model.checkpoint.CheckpointCodec;
 import io.prefstream.model.encoder.Encoders;
 import io.prefstream.model.encoder.TextEncoder;
@@ -20,12 +21,10 @@ import io.prefstream.scorer.ScorerService;
 import io.prefstream.scorer.registry.ModelRegistry;
 import io.prefstream.scorer.scoring.Ownership;
 import io.prefstream.scorer.scoring.Scorer;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,7 +71,13 @@ public final class ScorerBenchmark {
     out.put("cores", Runtime.getRuntime().availableProcessors());
     // Other processes on the same cores inflate tail latency; the load average makes that visible.
     out.put("loadAverageAtStart", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
-    Path tmp = Files.createTempDirectory("prefstream-bench-scorer");
+    try (ScratchDirectory scratch = ScratchDirectory.create("prefstream-bench-scorer")) {
+      measure(out, scratch.path()); // the broker inside stops before its folder is removed
+    }
+    return out;
+  }
+
+  private void measure(ObjectNode out, Path tmp) throws Exception {
     EmbeddedKafkaBroker broker = null;
     try (TextEncoder raw = Encoders.open(config.encoderSpec())) {
       String bootstrap = config.bootstrapOrNull();
@@ -96,9 +101,7 @@ public final class ScorerBenchmark {
       if (broker != null) {
         broker.close();
       }
-      deleteQuietly(tmp);
     }
-    return out;
   }
 
   private void latency(ObjectNode out, String bootstrap, Topics topics, String encoderId, int dim, BenchTexts texts,
@@ -420,14 +423,6 @@ public final class ScorerBenchmark {
 
   private static double round(double v) {
     return Math.round(v * 1000) / 1000.0;
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try (var walk = Files.walk(dir)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // a temporary folder; the OS cleans it eventually
-    }
   }
 
   /** Publishes checkpoints as the learner does: the base on every partition, a user's model on its partition. */
