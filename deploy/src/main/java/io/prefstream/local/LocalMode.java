@@ -91,7 +91,8 @@ public final class LocalMode implements AutoCloseable {
       learnerMetrics = track(endpoint("--learner-metrics-port", config.learnerMetricsPort(), learnerRegistry, learner::health));
       if (config.refitEvery() != null) {
         track(new RefitSchedule(new BaseRefitJob(learnerConfig,
-            new GenericRefit.Config(Math.min(10, config.users()), 8, 4), BaseRefitJob.DEFAULT_MAX_RECORD_BYTES,
+            GenericRefit.Config.defaults().withMinUsers(Math.min(10, config.users()))
+                .withTypes(config.settings().integer("refit.types", 0, 0, 64)), BaseRefitJob.DEFAULT_MAX_RECORD_BYTES,
             java.time.Duration.ofMinutes(1)), config.refitEvery()));
         board.println("  refit-base             every " + config.refitEvery().toSeconds() + " s");
       }

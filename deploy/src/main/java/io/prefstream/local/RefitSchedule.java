@@ -32,7 +32,14 @@ final class RefitSchedule implements AutoCloseable {
       BaseRefitJob.Report r = job.run(true);
       if (r.published()) {
         published.incrementAndGet();
-        log.info("refit-base published base v{} ({} customized models)", r.base().version(), r.models());
+        StringBuilder types = new StringBuilder();
+        for (var d : r.refit().domains()) {
+          if (!d.typeSizes().isEmpty()) {
+            types.append(String.format(java.util.Locale.ROOT, "; %s: user types of %s models, %.0f%% of the spread",
+                d.domain(), d.typeSizes(), 100 * d.typeExplained()));
+          }
+        }
+        log.info("refit-base published base v{} ({} customized models{})", r.base().version(), r.models(), types);
       }
     } catch (RuntimeException e) {
       // The next period tries again; the services keep running on the base they have.

@@ -35,6 +35,7 @@ final class LearnerMetrics {
   private final Counter baseSwitches;
   private final Counter basesRefused;
   private final Counter keysRebased;
+  private final Counter keysTypeMoved;
   private final AtomicLong baseVersion = new AtomicLong(-1);
   private final Timer publishLatency;
   private final Timer eventToCheckpoint;
@@ -65,6 +66,9 @@ final class LearnerMetrics {
         .description("newer base versions not adopted: another encoder or feature layout").register(registry);
     keysRebased = Counter.builder("prefstream.learner.keys.rebased")
         .description("(user, domain) models moved onto the current base version, their scores unchanged")
+        .register(registry);
+    keysTypeMoved = Counter.builder("prefstream.learner.keys.type.moves")
+        .description("young (user, domain) models moved to the base's user type that explains their events best")
         .register(registry);
     Gauge.builder("prefstream.learner.base.version", baseVersion, AtomicLong::get)
         .description("the base version the learner trains on").register(registry);
@@ -151,6 +155,10 @@ final class LearnerMetrics {
 
   void rebased(long n) {
     keysRebased.increment(n);
+  }
+
+  void typeMoves(long n) {
+    keysTypeMoved.increment(n);
   }
 
   void deadLettered() {

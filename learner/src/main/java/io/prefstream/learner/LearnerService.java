@@ -712,6 +712,7 @@ public final class LearnerService implements AutoCloseable {
         m.published(o.published.size());
         m.duplicates(o.duplicateBatches);
         m.rebased(o.rebased);
+        m.typeMoves(o.typeMoves);
         steps += o.steps;
         trainNanos += o.trainNanos;
         lossSum += o.lossSum;

@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param gateZ how many standard errors (on the held-back pairs) worse a candidate must also be to be refused; 0 leaves
  *     the tolerances alone (see {@link io.prefstream.learner.train.PromotionGate})
  * @param progressiveWindow events in the per-key sliding window of progressive accuracy
+ * @param typeSettleEvents while a key has applied fewer events than this, it may move to the base's user type that
+ *     explains its events best (see {@link io.prefstream.learner.train.BatchLearner}); 0 never uses user types
+ * @param typePull the L2 pull of an anchored key's own part toward its type (instead of {@code trainer.l2Pull}):
+ *     how strongly such a key keeps to the pooled model of its type rather than to its own few events
  */
 public record LearningConfig(
     TrainerConfig trainer,
@@ -32,7 +36,17 @@ public record LearningConfig(
     double gateAccuracyTolerance,
     double gateLossTolerance,
     double gateZ,
-    int progressiveWindow) {
+    int progressiveWindow,
+    int typeSettleEvents,
+    float typePull) {
+
+  /** Events a key may take to settle on a user type by default. */
+  public static final int DEFAULT_TYPE_SETTLE_EVENTS = 64;
+  /**
+   * The pull of an anchored key's own part toward its type by default: the learner's usual pull, so a type is only a
+   * starting point (0.01 measured slightly worse in the demo: learner/README.md, "User types").
+   */
+  public static final float DEFAULT_TYPE_PULL = 1e-4f;
 
   public LearningConfig {
     Objects.requireNonNull(trainer, "trainer");
@@ -41,6 +55,10 @@ public record LearningConfig(
     check("learner.holdback.every", holdbackEvery, 0, 1_000_000);
     check("learner.holdback.size", holdbackSize, 0, 1024);
     check("learner.progressive.window", progressiveWindow, 1, 100_000);
+    check("learner.types.settle.events", typeSettleEvents, 0, 1_000_000_000);
+    if (!(typePull >= 0 && typePull <= 1e6)) {
+      throw new ConfigException("learner.types.pull", String.valueOf(typePull), "in [0, 1e6]");
+    }
     if (!(gateAccuracyTolerance >= 0 && gateAccuracyTolerance <= 1)) {
       throw new ConfigException("learner.gate.accuracy.tolerance", String.valueOf(gateAccuracyTolerance), "in [0, 1]");
     }
@@ -72,22 +90,33 @@ public record LearningConfig(
   public static LearningConfig defaults() {
     TrainerConfig t = TrainerConfig.defaults();
     return new LearningConfig(new TrainerConfig(1.0f, 10, 1e-4f, t.marginScale(), t.enrichmentWeight()), 4, 512, 5,
-        16, true, DEFAULT_GATE_ACCURACY_TOLERANCE, DEFAULT_GATE_LOSS_TOLERANCE, DEFAULT_GATE_Z, 200);
+        16, true, DEFAULT_GATE_ACCURACY_TOLERANCE, DEFAULT_GATE_LOSS_TOLERANCE, DEFAULT_GATE_Z, 200,
+        DEFAULT_TYPE_SETTLE_EVENTS, DEFAULT_TYPE_PULL);
   }
 
   public LearningConfig withTrainer(TrainerConfig t) {
     return new LearningConfig(t, enrichmentPairs, enrichmentPoolSize, holdbackEvery, holdbackSize, gateEnabled,
-        gateAccuracyTolerance, gateLossTolerance, gateZ, progressiveWindow);
+        gateAccuracyTolerance, gateLossTolerance, gateZ, progressiveWindow, typeSettleEvents, typePull);
   }
 
   public LearningConfig withEnrichment(int pairs, int pool) {
     return new LearningConfig(trainer, pairs, pool, holdbackEvery, holdbackSize, gateEnabled,
-        gateAccuracyTolerance, gateLossTolerance, gateZ, progressiveWindow);
+        gateAccuracyTolerance, gateLossTolerance, gateZ, progressiveWindow, typeSettleEvents, typePull);
   }
 
   public LearningConfig withGate(boolean enabled, int every, int size) {
     return new LearningConfig(trainer, enrichmentPairs, enrichmentPoolSize, every, size, enabled,
-        gateAccuracyTolerance, gateLossTolerance, gateZ, progressiveWindow);
+        gateAccuracyTolerance, gateLossTolerance, gateZ, progressiveWindow, typeSettleEvents, typePull);
+  }
+
+  public LearningConfig withTypeSettleEvents(int events) {
+    return new LearningConfig(trainer, enrichmentPairs, enrichmentPoolSize, holdbackEvery, holdbackSize, gateEnabled,
+        gateAccuracyTolerance, gateLossTolerance, gateZ, progressiveWindow, events, typePull);
+  }
+
+  public LearningConfig withTypePull(float pull) {
+    return new LearningConfig(trainer, enrichmentPairs, enrichmentPoolSize, holdbackEvery, holdbackSize, gateEnabled,
+        gateAccuracyTolerance, gateLossTolerance, gateZ, progressiveWindow, typeSettleEvents, pull);
   }
 
   public static LearningConfig from(Settings s) {
@@ -109,6 +138,8 @@ public record LearningConfig(
         s.doubleValue("learner.gate.accuracy.tolerance", d.gateAccuracyTolerance(), 0, 1),
         s.doubleValue("learner.gate.loss.tolerance", d.gateLossTolerance(), 0, 1e6),
         s.doubleValue("learner.gate.z", d.gateZ(), 0, 10),
-        s.integer("learner.progressive.window", d.progressiveWindow(), 1, 100_000));
+        s.integer("learner.progressive.window", d.progressiveWindow(), 1, 100_000),
+        s.integer("learner.types.settle.events", d.typeSettleEvents(), 0, 1_000_000_000),
+        (float) s.doubleValue("learner.types.pull", d.typePull(), 0, 1e6));
   }
 }

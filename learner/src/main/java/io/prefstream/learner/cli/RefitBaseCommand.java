@@ -47,6 +47,20 @@ public class RefitBaseCommand implements Callable<Integer> {
           + "the learner moves them (default ${DEFAULT-VALUE})")
   int keepVersions;
 
+  @Option(names = "--types", defaultValue = "0",
+      description = "user types to fit per domain (k-means over the users' models; learners move young keys to the "
+          + "type their events favour), e.g. 4; 0 fits none (default ${DEFAULT-VALUE})")
+  int types;
+
+  @Option(names = "--min-type-users", defaultValue = "3",
+      description = "a user type is kept only with at least this many models (default ${DEFAULT-VALUE})")
+  int minTypeUsers;
+
+  @Option(names = "--type-sample", defaultValue = "1000",
+      description = "most models per domain the clustering sees, a uniform sample (memory 4 x D bytes each; default "
+          + "${DEFAULT-VALUE})")
+  int typeSample;
+
   @Option(names = "--max-record-bytes", defaultValue = "" + BaseRefitJob.DEFAULT_MAX_RECORD_BYTES,
       description = "largest base record to write; the oldest kept versions are dropped to fit (default "
           + "${DEFAULT-VALUE})")
@@ -68,7 +82,13 @@ public class RefitBaseCommand implements Callable<Integer> {
     requireAtLeast("--min-events", minEvents, 1);
     requireAtLeast("--keep-versions", keepVersions, 0);
     requireAtLeast("--max-record-bytes", maxRecordBytes, 1024);
-    GenericRefit.Config refit = new GenericRefit.Config(minUsers, minEvents, keepVersions);
+    requireAtLeast("--types", types, 0);
+    requireAtMost("--types", types, 64);
+    requireAtLeast("--min-type-users", minTypeUsers, 1);
+    requireAtLeast("--type-sample", typeSample, 1);
+    requireAtMost("--type-sample", typeSample, 100_000);
+    GenericRefit.Config refit = new GenericRefit.Config(minUsers, minEvents, keepVersions, types, minTypeUsers,
+        typeSample);
     LearnerConfig cfg = LearnerConfig.from(Settings.load(config, System.getenv(), overrides));
     BaseRefitJob.Report report;
     try {
@@ -93,12 +113,23 @@ public class RefitBaseCommand implements Callable<Integer> {
     }
   }
 
+  private void requireAtMost(String option, long value, long max) {
+    if (value > max) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          option + " must be at most " + max + ", got " + value);
+    }
+  }
+
   static String summary(BaseRefitJob.Report r) {
     StringBuilder b = new StringBuilder();
     b.append("base v").append(r.previousVersion()).append(": ").append(r.models()).append(" customized models");
     for (GenericRefit.DomainRefit d : r.refit().domains()) {
       b.append(String.format("%n  %-24s %6d models %9d events  %s", d.domain(), d.users(), d.events(),
           d.refitted() ? String.format("generic part moved by %.4f", d.shiftNorm()) : "kept (too few models)"));
+      if (!d.typeSizes().isEmpty()) {
+        b.append(String.format("%n  %-24s %d user types of %s models, %.0f%% of the spread", "", d.typeSizes().size(),
+            d.typeSizes(), 100 * d.typeExplained()));
+      }
     }
     b.append(String.format("%n"));
     if (!r.refit().changed()) {
@@ -133,6 +164,9 @@ public class RefitBaseCommand implements Callable<Integer> {
       n.put("events", d.events());
       n.put("refitted", d.refitted());
       n.put("shiftNorm", d.shiftNorm());
+      ArrayNode sizes = n.putArray("typeSizes");
+      d.typeSizes().forEach(sizes::add);
+      n.put("typeExplained", d.typeExplained());
     }
     return mapper.writeValueAsString(o);
   }

@@ -185,9 +185,7 @@ public final class BaseRefitJob {
     byte[] bytes = CheckpointCodec.encode(next);
     while (bytes.length > maxRecordBytes && !next.ancestors().isEmpty()) {
       // The oldest ancestor goes first: its models fall back to scoring as residuals on the newest version.
-      next = new BaseModel(next.version(), next.encoderId(), next.featureDim(), next.weights(),
-          next.genericByDomain(), next.trainedPairs(), next.createdAtMs(),
-          next.ancestors().subList(0, next.ancestors().size() - 1));
+      next = next.withAncestors(next.ancestors().size() - 1);
       bytes = CheckpointCodec.encode(next);
     }
     if (bytes.length > maxRecordBytes) {

@@ -35,6 +35,13 @@ public final class KeyState {
   final ArrayDeque<HeldPair> heldBack;
   ProgressiveTally tally;
   final ArrayDeque<String> recentBatchIds;
+  /** The base's user type {@link #working} is anchored on ({@code working = t_anchor + own part}); -1 for none. */
+  int typeAnchor = NO_TYPE;
+  /** Summed preference loss of each candidate anchor's model on the key's events: [none, type 0, type 1, ...]. */
+  float[] typeEvidence;
+
+  /** {@link #typeAnchor()} of a key on no user type (its individual part is its own, around the generic part). */
+  public static final int NO_TYPE = -1;
 
   KeyState(String userId, String domain, float[] working, ProgressiveTally tally) {
     this.userId = Objects.requireNonNull(userId, "userId");
@@ -171,6 +178,36 @@ public final class KeyState {
     }
     heldBack.addLast(pair);
     return heldBack.size() > capacity ? heldBack.removeFirst() : null;
+  }
+
+  /** The user type of the current base the key is anchored on, or {@link #NO_TYPE}. */
+  public int typeAnchor() {
+    return typeAnchor;
+  }
+
+  /**
+   * The loss sums per candidate anchor (index 0 = no type, i + 1 = type i), created zeroed for {@code candidates}
+   * anchors when missing or of another size. Not a copy.
+   */
+  public float[] typeEvidence(int candidates) {
+    if (typeEvidence == null || typeEvidence.length != candidates) {
+      typeEvidence = new float[candidates];
+    }
+    return typeEvidence;
+  }
+
+  /**
+   * Anchors the key on {@code type} (or {@link #NO_TYPE}), without touching its weights; {@code keepEvidence} false
+   * forgets the loss sums (they compared another base's types).
+   */
+  public void anchorOn(int type, boolean keepEvidence) {
+    if (type < NO_TYPE) {
+      throw new IllegalArgumentException("type must be >= " + NO_TYPE + ", got " + type);
+    }
+    typeAnchor = type;
+    if (!keepEvidence) {
+      typeEvidence = null;
+    }
   }
 
   public ProgressiveTally tally() {

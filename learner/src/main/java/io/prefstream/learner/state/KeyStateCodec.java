@@ -10,11 +10,12 @@ import java.util.zip.CRC32C;
 /**
  * Binary form of {@link KeyState} on the {@code learner-state} topic: magic {@code PSLS}, format version, the fields,
  * then a CRC32C of everything before it. Working weights stay fp32 so a restored learner continues bit-identically.
- * Format 2 appends the base version the weights are residuals on; format 1 records (without it) still decode, as
- * {@link KeyState#UNKNOWN_BASE}.
+ * Format 2 appends the base version the weights are residuals on; format 3 then the user type the key is anchored on
+ * and its loss sums per candidate anchor. Format 1 records (without a base version) still decode, as
+ * {@link KeyState#UNKNOWN_BASE}, and format 1 and 2 records as anchored on no type.
  */
 public final class KeyStateCodec {
-  public static final int FORMAT_VERSION = 2;
+  public static final int FORMAT_VERSION = 3;
   private static final int MAGIC = 0x50534c53; // "PSLS"
 
   private KeyStateCodec() {}
@@ -67,6 +68,10 @@ public final class KeyStateCodec {
         out.writeUTF(id);
       }
       out.writeLong(s.baseVersion);
+      out.writeInt(s.typeAnchor);
+      float[] evidence = s.typeEvidence == null ? new float[0] : s.typeEvidence;
+      out.writeInt(evidence.length);
+      writeFloats(out, evidence);
     } catch (IOException e) {
       throw new IllegalStateException("cannot encode learner state of " + s.key(), e);
     }
@@ -105,8 +110,8 @@ public final class KeyStateCodec {
             + "; expected " + Integer.toHexString(MAGIC) + " (PSLS)");
       }
       int version = in.readUnsignedByte();
-      if (version != 1 && version != FORMAT_VERSION) {
-        throw new IllegalArgumentException("learner-state format " + version + " is not supported; expected 1 or "
+      if (version < 1 || version > FORMAT_VERSION) {
+        throw new IllegalArgumentException("learner-state format " + version + " is not supported; expected 1 to "
             + FORMAT_VERSION);
       }
       String userId = in.readUTF();
@@ -162,6 +167,16 @@ public final class KeyStateCodec {
         s.recentBatchIds.addLast(in.readUTF());
       }
       s.baseVersion = version >= 2 ? in.readLong() : KeyState.UNKNOWN_BASE;
+      if (version >= 3) {
+        int anchor = in.readInt();
+        int candidates = in.readInt();
+        if (anchor < KeyState.NO_TYPE || anchor > 1023 || candidates < 0 || candidates > 1025) {
+          throw new IllegalArgumentException("learner-state user type " + anchor + " of " + candidates
+              + " candidates is out of range");
+        }
+        s.typeAnchor = anchor;
+        s.typeEvidence = candidates == 0 ? null : readFloats(in, candidates);
+      }
       return s;
     } catch (IOException e) {
       throw new IllegalArgumentException("learner-state record is truncated: " + e.getMessage(), e);

@@ -34,9 +34,25 @@ import java.util.function.Function;
  * which other keys share the call, so callers must pass batch lists that are a function of the input log alone (the
  * service passes fixed offset blocks) for replays to be bit-identical.
  *
+ * <p><b>User types.</b> When the base carries user types for a domain (P-RLHF's cluster-based user model, fitted by
+ * {@code refit-base}), a key's individual part is {@code t_anchor + v}: the type it is anchored on plus its own part
+ * {@code v}, which is what the L2 pull draws toward zero. While a key is young ({@code typeSettleEvents}), every event
+ * adds each candidate's preference loss to the key's sums (the generic model alone, and generic + each type: the
+ * negative log-likelihood of the key's events under that type), and the key moves to the candidate with the lowest sum
+ * once it beats the current anchor by {@link #TYPE_SWITCH_NATS}; the move adds {@code t_new − t_old} to the
+ * individual part, keeping {@code v}. So a new user of a known taste is served the pooled model of everyone with that
+ * taste after a few events, instead of climbing from the generic part on its own data; the promotion gate still
+ * decides whether the moved model is published. After it settles, a key stays on its type.
+ *
  * <p>Not thread-safe: one instance per processing thread.
  */
 public final class BatchLearner {
+  /**
+   * How much better (in summed log-likelihood of the key's events) another anchor must explain them before a key
+   * moves: posterior odds of e^0.5 ≈ 1.6 under equal priors, so one ambiguous event does not flip a key back and forth.
+   */
+  public static final double TYPE_SWITCH_NATS = 0.5;
+
   private final BaseModel base;
   private final PairFeaturizer featurizer;
   private final BatchedIndividualTrainer trainer;
@@ -94,17 +110,44 @@ public final class BatchLearner {
       return false;
     }
     BaseModel old = s.baseVersion() == KeyState.UNKNOWN_BASE ? null : base.lineage(s.baseVersion());
+    boolean shifted = false;
     if (old == null) {
       s.rebase(base.version(), null);
-      return false;
+    } else {
+      float[] shift = old.frozen(s.domain());
+      float[] now = frozen(s.domain());
+      for (int i = 0; i < shift.length; i++) {
+        shift[i] -= now[i];
+      }
+      s.rebase(base.version(), shift);
+      shifted = true;
     }
-    float[] shift = old.frozen(s.domain());
-    float[] now = frozen(s.domain());
-    for (int i = 0; i < shift.length; i++) {
-      shift[i] -= now[i];
+    // The old version's types are gone: the key's model stays as it is, now read as the nearest new type plus its own
+    // part (no jump), and its loss sums start again against the new types.
+    s.anchorOn(nearestType(base.types(s.domain()), s.working()), false);
+    return shifted;
+  }
+
+  /** The type (or {@link KeyState#NO_TYPE}) nearest to an individual part. */
+  static int nearestType(List<float[]> types, float[] working) {
+    int best = KeyState.NO_TYPE;
+    double bestD = 0;
+    for (float w : working) {
+      bestD += (double) w * w;
     }
-    s.rebase(base.version(), shift);
-    return true;
+    for (int t = 0; t < types.size(); t++) {
+      float[] c = types.get(t);
+      double d = 0;
+      for (int i = 0; i < c.length; i++) {
+        double x = working[i] - c[i];
+        d += x * x;
+      }
+      if (d < bestD) {
+        bestD = d;
+        best = t;
+      }
+    }
+    return best;
   }
 
   /**
@@ -154,6 +197,8 @@ public final class BatchLearner {
     // 2. Per key: progressive score, hold back, build pairs.
     List<KeyState> keys = new ArrayList<>();
     List<float[]> frozen = new ArrayList<>();
+    List<float[]> trainerFrozen = new ArrayList<>();
+    List<float[]> anchors = new ArrayList<>();
     List<float[]> individuals = new ArrayList<>();
     List<TrainingPair> pairs = new ArrayList<>();
     List<TrainingBatch> trainedBatches = new ArrayList<>();
@@ -171,9 +216,11 @@ public final class BatchLearner {
       }
       float[] w = frozen(b.domain());
       float[] total = add(w, s.working());
+      List<float[]> types = config.typeSettleEvents() > 0 ? base.types(b.domain()) : List.of();
       int k = keys.size();
       int before = pairs.size();
       long index = s.eventsApplied();
+      boolean settling = !types.isEmpty() && index < config.typeSettleEvents();
       for (PreferenceEvent e : b.events()) {
         float[] p = prompts ? emb.get(at) : null;
         int r = prompts ? at + 1 : at;
@@ -184,6 +231,9 @@ public final class BatchLearner {
         s.tally().record(ok);
         out.progressive(b.domain(), ok);
         float margin = PreferenceLoss.margin(e.strength(), marginScale);
+        if (settling && index < config.typeSettleEvents()) {
+          addTypeEvidence(s, w, types, fc, fr, margin);
+        }
         if (config.holdbackEvery() > 0 && config.holdbackSize() > 0
             && index % config.holdbackEvery() == config.holdbackEvery() - 1) {
           HeldPair evicted = s.holdBack(new HeldPair(sub(fc, fr), margin), config.holdbackSize());
@@ -202,6 +252,9 @@ public final class BatchLearner {
               config.trainer().enrichmentWeight()));
         }
       }
+      if (settling && moveToBestType(s, types)) {
+        out.typeMoves++;
+      }
       s.countEvents(b.events().size(), b.newestEventTimeMs());
       s.rememberBatch(b.batchId());
       out.eventsLearned.merge(b.domain(), (long) b.events().size(), Long::sum);
@@ -211,7 +264,12 @@ public final class BatchLearner {
       }
       keys.add(s);
       frozen.add(w);
-      individuals.add(s.working());
+      // The trainer pulls its parameter toward zero: give it the key's own part, with the type in the frozen part.
+      float[] type = s.typeAnchor() == KeyState.NO_TYPE || s.typeAnchor() >= types.size() ? null
+          : types.get(s.typeAnchor());
+      anchors.add(type);
+      trainerFrozen.add(type == null ? w : add(w, type));
+      individuals.add(type == null ? s.working() : sub(s.working(), type));
       trainedBatches.add(b);
     }
     if (keys.isEmpty()) {
@@ -220,17 +278,57 @@ public final class BatchLearner {
 
     // 3. One batched trainer call for every key of the round.
     long t1 = System.nanoTime();
-    BatchedIndividualTrainer.Result r = trainer.train(frozen, individuals, pairs);
+    int steps = 0;
+    // Keys anchored on a type keep to it with their own pull: a second call (a key's result does not depend on which
+    // other keys share a call, so replays stay bit-identical).
+    List<float[]> trained = new ArrayList<>(java.util.Collections.nCopies(keys.size(), (float[]) null));
+    // With the same pull for both, one call trains every key.
+    boolean split = config.typePull() != trainer.config().l2Pull();
+    for (boolean anchored : split ? new boolean[] {false, true} : new boolean[] {false}) {
+      List<Integer> group = new ArrayList<>();
+      for (int k = 0; k < keys.size(); k++) {
+        if (!split || (anchors.get(k) != null) == anchored) {
+          group.add(k);
+        }
+      }
+      if (group.isEmpty()) {
+        continue;
+      }
+      List<float[]> groupFrozen = new ArrayList<>();
+      List<float[]> groupIndividuals = new ArrayList<>();
+      int[] newIndex = new int[keys.size()];
+      for (int g = 0; g < group.size(); g++) {
+        groupFrozen.add(trainerFrozen.get(group.get(g)));
+        groupIndividuals.add(individuals.get(group.get(g)));
+        newIndex[group.get(g)] = g;
+      }
+      List<TrainingPair> groupPairs = pairs;
+      if (group.size() < keys.size()) {
+        groupPairs = new ArrayList<>();
+        for (TrainingPair p : pairs) {
+          if (!split || (anchors.get(p.keyIndex()) != null) == anchored) {
+            groupPairs.add(new TrainingPair(newIndex[p.keyIndex()], p.chosen(), p.rejected(), p.margin(), p.weight()));
+          }
+        }
+      }
+      BatchedIndividualTrainer.Result r = anchored
+          ? trainer.train(groupFrozen, groupIndividuals, groupPairs, config.typePull())
+          : trainer.train(groupFrozen, groupIndividuals, groupPairs);
+      for (int g = 0; g < group.size(); g++) {
+        trained.set(group.get(g), r.individuals().get(g));
+      }
+      out.trainCalls++;
+      out.lossSum += r.meanLoss();
+      out.steps += (long) r.steps() * group.size();
+      steps = r.steps();
+    }
     out.trainNanos += System.nanoTime() - t1;
-    out.trainCalls++;
-    out.lossSum += r.meanLoss();
     out.pairsTrained += pairs.size();
-    out.steps += (long) r.steps() * keys.size();
 
     // 4. Gate and publish.
     for (int k = 0; k < keys.size(); k++) {
       KeyState s = keys.get(k);
-      float[] candidate = r.individuals().get(k);
+      float[] candidate = anchors.get(k) == null ? trained.get(k) : add(trained.get(k), anchors.get(k));
       float[] w = frozen.get(k);
       PromotionGate.Decision d = gate.judge(add(w, candidate), s.published() == null ? w : add(w, s.published()),
           s.heldBack());
@@ -240,7 +338,7 @@ public final class BatchLearner {
         continue; // keep training from the last finite weights
       }
       s.setWorking(candidate);
-      s.countSteps(r.steps());
+      s.countSteps(steps);
       if (!d.accepted()) {
         s.countGateRejection();
         out.rejections.merge(d.reason(), 1L, Long::sum);
@@ -253,6 +351,45 @@ public final class BatchLearner {
       s.markPublished(m.version(), asDecoded.weights());
       out.published.put(s.key(), new Published(m, bytes));
     }
+  }
+
+  /** Adds each anchor's loss on one event to the key's sums: [generic alone, generic + type 0, ...]. */
+  private static void addTypeEvidence(KeyState s, float[] w, List<float[]> types, float[] fc, float[] fr,
+      float margin) {
+    float[] evidence = s.typeEvidence(types.size() + 1);
+    double generic = dot(w, fc) - dot(w, fr);
+    evidence[0] += (float) softplus(margin - generic);
+    for (int t = 0; t < types.size(); t++) {
+      float[] c = types.get(t);
+      evidence[t + 1] += (float) softplus(margin - generic - (dot(c, fc) - dot(c, fr)));
+    }
+  }
+
+  /** Moves the key to the anchor its events favour, keeping its own part; true when it moved. */
+  private static boolean moveToBestType(KeyState s, List<float[]> types) {
+    float[] evidence = s.typeEvidence(types.size() + 1);
+    int current = s.typeAnchor() >= types.size() ? KeyState.NO_TYPE : s.typeAnchor();
+    int best = current;
+    for (int a = KeyState.NO_TYPE; a < types.size(); a++) {
+      if (evidence[a + 1] < evidence[best + 1] - (best == current ? TYPE_SWITCH_NATS : 0)) {
+        best = a;
+      }
+    }
+    if (best == current) {
+      return false;
+    }
+    float[] moved = s.working().clone();
+    for (int i = 0; i < moved.length; i++) {
+      moved[i] += (best == KeyState.NO_TYPE ? 0 : types.get(best)[i])
+          - (current == KeyState.NO_TYPE ? 0 : types.get(current)[i]);
+    }
+    s.setWorking(moved);
+    s.anchorOn(best, true);
+    return true;
+  }
+
+  private static double softplus(double x) {
+    return x > 30 ? x : Math.log1p(Math.exp(x));
   }
 
   private static float[] add(float[] a, float[] b) {
@@ -294,6 +431,8 @@ public final class BatchLearner {
     public long duplicateBatches;
     /** Keys moved from an earlier base version onto the current one (their scores unchanged). */
     public long rebased;
+    /** Keys moved to the user type (or off the types) that explains their events best. */
+    public long typeMoves;
     public long steps;
     public long pairsTrained;
     public int trainCalls;

@@ -8,6 +8,16 @@ import org.junit.jupiter.api.Test;
 
 class KeyStateCodecTest {
 
+  private static void reseal(byte[] record) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(record, 0, record.length - 4);
+    int c = (int) crc.getValue();
+    record[record.length - 4] = (byte) (c >>> 24);
+    record[record.length - 3] = (byte) (c >>> 16);
+    record[record.length - 2] = (byte) (c >>> 8);
+    record[record.length - 1] = (byte) c;
+  }
+
   @Test
   void theBaseVersionRoundTripsAndFormatOneRecordsStillDecode() {
     KeyState s = KeyState.fresh("user-2", "business", 16, 10);
@@ -18,19 +28,26 @@ class KeyStateCodecTest {
     s.rebase(9, shift);
     assertThat(s.working()).containsOnly(0.25f);
     assertThat(s.published()).containsOnly(0.25f);
-    byte[] v2 = KeyStateCodec.encode(s);
-    assertThat(KeyStateCodec.decode(v2).baseVersion()).isEqualTo(9);
+    s.anchorOn(2, true);
+    s.typeEvidence(4)[3] = 1.5f;
+    byte[] v3 = KeyStateCodec.encode(s);
+    KeyState back = KeyStateCodec.decode(v3);
+    assertThat(back.baseVersion()).isEqualTo(9);
+    assertThat(back.typeAnchor()).isEqualTo(2);
+    assertThat(back.typeEvidence(4)).containsExactly(0f, 0f, 0f, 1.5f);
+
+    // a record written before states carried user types: format 2, without the anchor, count and 4 sums
+    byte[] v2 = java.util.Arrays.copyOf(v3, v3.length - 4 - (4 + 4 + 4 * 4) + 4);
+    v2[4] = 2;
+    reseal(v2);
+    KeyState two = KeyStateCodec.decode(v2);
+    assertThat(two.baseVersion()).isEqualTo(9);
+    assertThat(two.typeAnchor()).isEqualTo(KeyState.NO_TYPE);
 
     // a record written before states carried their base version: format 1, without the trailing long
     byte[] v1 = java.util.Arrays.copyOf(v2, v2.length - 4 - 8 + 4);
     v1[4] = 1;
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-    crc.update(v1, 0, v1.length - 4);
-    int c = (int) crc.getValue();
-    v1[v1.length - 4] = (byte) (c >>> 24);
-    v1[v1.length - 3] = (byte) (c >>> 16);
-    v1[v1.length - 2] = (byte) (c >>> 8);
-    v1[v1.length - 1] = (byte) c;
+    reseal(v1);
     KeyState old = KeyStateCodec.decode(v1);
     assertThat(old.baseVersion()).isEqualTo(KeyState.UNKNOWN_BASE);
     assertThat(old.working()).containsExactly(s.working());

@@ -28,7 +28,9 @@ import java.util.zip.CRC32C;
  *   metadata length   u32
  *   metadata          UTF-8 JSON: kind, versions, encoderId, featureDim, domains, counts, createdAt...
  *   weights           base: fp32 × featureDim, then fp32 × featureDim per domain in metadata order, then the
- *                     same for each ancestor listed in the metadata (optional "ancestors" array, newest first);
+ *                     same for each ancestor listed in the metadata (optional "ancestors" array, newest first),
+ *                     then fp32 × featureDim per user type (optional "types" object: domain → count, in
+ *                     domain order; readers older than the types refuse such a base as having unexpected bytes);
  *                     individual: fp16 × featureDim
  *   crc32c            u32 over every byte before it
  * </pre>
@@ -79,11 +81,21 @@ public final class CheckpointCodec {
         n += a.featureDim() * (1 + a.genericByDomain().size());
       }
     }
+    if (!b.typesByDomain().isEmpty()) {
+      ObjectNode types = meta.putObject("types");
+      for (Map.Entry<String, List<float[]>> e : b.typesByDomain().entrySet()) {
+        types.put(e.getKey(), e.getValue().size());
+        n += b.featureDim() * e.getValue().size();
+      }
+    }
     byte[] metaBytes = toBytes(meta);
     ByteBuffer buf = header(KIND_BASE, metaBytes, n * 4);
     putBase(buf, b);
     for (BaseModel a : b.ancestors()) {
       putBase(buf, a);
+    }
+    for (List<float[]> types : b.typesByDomain().values()) {
+      types.forEach(t -> putFloats(buf, t));
     }
     return finish(buf);
   }
@@ -213,9 +225,26 @@ public final class CheckpointCodec {
       ancestors.add(new BaseModel(required(a, "version").asLong(), encoderId, dim, aw, getGeneric(a, payload, dim),
           required(a, "trainedPairs").asLong(), required(a, "createdAtMs").asLong()));
     }
+    Map<String, List<float[]>> types = new LinkedHashMap<>();
+    JsonNode typeCounts = meta.path("types");
+    if (!typeCounts.isMissingNode() && !typeCounts.isObject()) {
+      throw new CorruptCheckpointException("base checkpoint metadata's 'types' is not an object");
+    }
+    for (Map.Entry<String, JsonNode> e : typeCounts.properties()) {
+      int count = e.getValue().asInt(-1);
+      if (count < 0 || count > 1024) {
+        throw new CorruptCheckpointException("base checkpoint lists " + e.getValue() + " user types for domain '"
+            + e.getKey() + "'; valid: 0 to 1024");
+      }
+      List<float[]> list = new ArrayList<>();
+      for (int k = 0; k < count; k++) {
+        list.add(getFloats(payload, dim));
+      }
+      types.put(e.getKey(), list);
+    }
     checkFullyRead(payload);
     return new BaseModel(required(meta, "version").asLong(), encoderId, dim, w, generic,
-        required(meta, "trainedPairs").asLong(), required(meta, "createdAtMs").asLong(), ancestors);
+        required(meta, "trainedPairs").asLong(), required(meta, "createdAtMs").asLong(), ancestors, types);
   }
 
   private static Map<String, float[]> getGeneric(JsonNode meta, ByteBuffer payload, int dim) {

@@ -32,8 +32,16 @@ public final class BatchedIndividualTrainer implements AutoCloseable {
    *     feels the pull toward zero
    */
   public Result train(List<float[]> frozenWeights, List<float[]> individuals, List<TrainingPair> pairs) {
+    return train(frozenWeights, individuals, pairs, config.l2Pull());
+  }
+
+  /** {@link #train(List, List, List)} with another pull toward zero than the config's. */
+  public Result train(List<float[]> frozenWeights, List<float[]> individuals, List<TrainingPair> pairs, float l2Pull) {
+    if (!(l2Pull >= 0) || Float.isInfinite(l2Pull)) {
+      throw new IllegalArgumentException("l2Pull must be finite and >= 0, got " + l2Pull);
+    }
     LinearPreferenceOptimizer.Outcome o = optimizer.optimise(frozenWeights, individuals, pairs,
-        config.learningRate(), pairs.isEmpty() ? 0 : config.stepsPerBatch(), config.l2Pull(), false);
+        config.learningRate(), pairs.isEmpty() ? 0 : config.stepsPerBatch(), l2Pull, false);
     return new Result(o.parameters(), o.meanLoss(), o.steps());
   }
 

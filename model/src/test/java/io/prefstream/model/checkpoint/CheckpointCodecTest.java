@@ -8,6 +8,7 @@ import io.prefstream.model.reward.IndividualModel;
 import io.prefstream.model.reward.RewardModel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -65,6 +66,46 @@ class CheckpointCodecTest {
     float[] f = random(rnd, D, 1f);
     assertThat(RewardModel.of(back, "academy", individual).reward(f))
         .isEqualTo(RewardModel.of(base, "academy", individual).reward(f));
+  }
+
+  @Test
+  void userTypesRoundTripAfterTheAncestorsAndAnUnlistedTailIsRefused() {
+    BaseModel v13 = base.successor(Map.of("academy", random(rnd, D, 0.1f), "business", random(rnd, D, 0.1f)),
+        Map.of("academy", java.util.List.of(random(rnd, D, 0.2f), random(rnd, D, 0.2f), random(rnd, D, 0.2f))), 4,
+        1_700_000_100_000L);
+    byte[] bytes = CheckpointCodec.encode(v13);
+    BaseModel back = (BaseModel) CheckpointCodec.decode(bytes);
+    assertThat(back.sameWeights(v13)).isTrue();
+    assertThat(back.types("academy")).hasSize(3);
+    for (int k = 0; k < 3; k++) {
+      assertThat(back.types("academy").get(k)).containsExactly(v13.types("academy").get(k));
+    }
+    assertThat(back.types("business")).isEmpty();
+    assertThat(back.lineage(12).sameWeights(base)).as("the ancestor is intact and carries no types").isTrue();
+    assertThat(back.lineage(12).typesByDomain()).isEmpty();
+    // the record grows by exactly the three vectors
+    int withoutTypes = CheckpointCodec.encode(base.successor(v13.genericByDomain(), 4, 1_700_000_100_000L)).length;
+    assertThat(bytes.length - withoutTypes).isBetween(3 * 4 * D, 3 * 4 * D + 40);
+
+    // a record whose metadata lists fewer types than it carries: the reader refuses it, it does not guess
+    String meta = "\"types\":{\"academy\":3}";
+    String json = new String(bytes, StandardCharsets.ISO_8859_1);
+    assertThat(json).contains(meta);
+    byte[] lying = json.replace(meta, "\"types\":{\"academy\":2}").getBytes(StandardCharsets.ISO_8859_1);
+    reseal(lying);
+    assertThatThrownBy(() -> CheckpointCodec.decode(lying)).isInstanceOf(CorruptCheckpointException.class)
+        .hasMessageContaining("unexpected bytes");
+  }
+
+  @Test
+  void typesNeedTheirDomainsGenericPartAndTheRightLength() {
+    assertThatThrownBy(() -> base.successor(base.genericByDomain(),
+        Map.of("literature", java.util.List.of(random(rnd, D, 0.1f))), 4, 5L))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("literature")
+        .hasMessageContaining("need its generic part");
+    assertThatThrownBy(() -> base.successor(base.genericByDomain(),
+        Map.of("academy", java.util.List.of(new float[3])), 4, 5L))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("featureDim=" + D);
   }
 
   @Test

@@ -133,4 +133,118 @@ class GenericRefitTest {
     GenericRefit.Result r = GenericRefit.refit(b, users("academy", 3, gaussian(0.5f), base, 10), keepTwo, 9L);
     assertThat(r.unanchored()).isEqualTo(3);
   }
+
+  /** n users of each taste: the taste's offset plus noise 0.2 per weight. */
+  private List<IndividualModel> tasteGroups(String domain, List<float[]> tastes, int n) {
+    List<IndividualModel> out = new ArrayList<>();
+    for (int u = 0; u < n; u++) {
+      for (int t = 0; t < tastes.size(); t++) {
+        float[] w = gaussian(0.2f);
+        for (int i = 0; i < D; i++) {
+          w[i] += tastes.get(t)[i];
+        }
+        out.add(new IndividualModel(domain + "-" + t + "-" + u, domain, 1, base.version(), w, 32, 32, 5L, 6L));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void usersOfDistinctTastesBecomeUserTypesAroundTheNewGenericPart() {
+    List<float[]> tastes = List.of(gaussian(0.6f), gaussian(0.6f), gaussian(0.6f), gaussian(0.6f));
+    List<IndividualModel> models = tasteGroups("academy", tastes, 30);
+    GenericRefit.Config four = GenericRefit.Config.defaults().withTypes(4);
+    GenericRefit.Result r = GenericRefit.refit(base, models, four, 99L);
+    BaseModel next = r.base();
+    float[] g = next.generic("academy");
+    List<float[]> types = next.types("academy");
+    assertThat(types).hasSize(4);
+    // every taste is found once: generic + type lands within noise of the taste (30 users of noise 0.2: ~0.04)
+    boolean[] used = new boolean[4];
+    for (float[] taste : tastes) {
+      int best = -1;
+      double bestErr = Double.MAX_VALUE;
+      for (int k = 0; k < 4; k++) {
+        double err = 0;
+        for (int i = 0; i < D; i++) {
+          double d = g[i] + types.get(k)[i] - taste[i];
+          err += d * d;
+        }
+        if (err < bestErr) {
+          bestErr = err;
+          best = k;
+        }
+      }
+      assertThat(used[best]).as("each type matches one taste").isFalse();
+      used[best] = true;
+      assertThat(Math.sqrt(bestErr / D)).as("per-weight error of the recovered taste").isLessThan(0.08);
+    }
+    assertThat(r.domains()).singleElement().satisfies(d -> {
+      assertThat(d.typeSizes()).containsExactlyInAnyOrder(30, 30, 30, 30);
+      assertThat(d.typeExplained()).isGreaterThan(0.8);
+    });
+    // deterministic, and the types survive the record
+    BaseModel again = GenericRefit.refit(base, models, four, 99L).base();
+    assertThat(((BaseModel) CheckpointCodec.decode(CheckpointCodec.encode(next))).sameWeights(again)).isTrue();
+  }
+
+  @Test
+  void oneSharedTasteExplainsLittleAndTypesAreOffByDefault() {
+    GenericRefit.Result shared = GenericRefit.refit(base, users("academy", 120, gaussian(0.5f), base, 32),
+        GenericRefit.Config.defaults().withTypes(4), 99L);
+    assertThat(shared.domains().get(0).typeExplained()).as("clusters of noise explain little of it")
+        .isLessThan(0.25);
+
+    List<float[]> tastes = List.of(gaussian(0.6f), gaussian(0.6f));
+    GenericRefit.Result off = GenericRefit.refit(base, tasteGroups("academy", tastes, 30),
+        GenericRefit.Config.defaults(), 99L);
+    assertThat(off.base().typesByDomain()).isEmpty();
+    assertThat(off.domains().get(0).typeSizes()).isEmpty();
+  }
+
+  @Test
+  void theClusteringSeesABoundedSampleAndDropsGroupsTooSmallToSpeakForATaste() {
+    List<float[]> tastes = List.of(gaussian(0.6f), gaussian(0.6f));
+    List<IndividualModel> models = new ArrayList<>(tasteGroups("academy", tastes, 200));
+    GenericRefit.Config config = new GenericRefit.Config(10, 8, 4, 2, 3, 50);
+    GenericRefit.Result r = GenericRefit.refit(base, models, config, 99L);
+    assertThat(r.domains().get(0).users()).isEqualTo(400);
+    assertThat(r.domains().get(0).typeSizes().stream().mapToInt(Integer::intValue).sum())
+        .as("k-means ran on the 50-model sample").isEqualTo(50);
+
+    // two users of an odd taste next to 40 of a common one: their group of 2 is under minTypeUsers, so fewer than two
+    // types remain and the domain gets none (one type would be the generic part itself)
+    List<IndividualModel> lopsided = new ArrayList<>(tasteGroups("academy", List.of(gaussian(0.6f)), 40));
+    lopsided.addAll(tasteGroups("academy", List.of(gaussian(3f)), 2));
+    GenericRefit.Result r2 = GenericRefit.refit(base, lopsided, new GenericRefit.Config(10, 8, 4, 2, 3, 1000), 99L);
+    assertThat(r2.base().types("academy")).isEmpty();
+  }
+
+  @Test
+  void aRefitStartsFromTheCurrentTypesSoTheirNumbersStay() {
+    List<float[]> tastes = List.of(gaussian(0.6f), gaussian(0.6f), gaussian(0.6f));
+    GenericRefit.Config config = GenericRefit.Config.defaults().withTypes(3);
+    BaseModel v4 = GenericRefit.refit(base, tasteGroups("academy", tastes, 30), config, 99L).base();
+    // the same tastes again, fresh noise, models trained on v4: type k of v5 is still type k of v4
+    List<IndividualModel> later = new ArrayList<>();
+    for (IndividualModel m : tasteGroups("academy", tastes, 30)) {
+      float[] w = m.weights().clone();
+      float[] was = base.frozen("academy");
+      float[] now = v4.frozen("academy");
+      for (int i = 0; i < D; i++) {
+        w[i] += was[i] - now[i]; // the same total model, as a part on v4
+      }
+      later.add(new IndividualModel(m.userId(), m.domain(), 2, v4.version(), w, 32, 32, 5L, 6L));
+    }
+    BaseModel v5 = GenericRefit.refit(v4, later, config, 100L).base();
+    for (int k = 0; k < 3; k++) {
+      double err = 0;
+      for (int i = 0; i < D; i++) {
+        double d = v5.frozen("academy")[i] + v5.types("academy").get(k)[i] - v4.frozen("academy")[i]
+            - v4.types("academy").get(k)[i];
+        err += d * d;
+      }
+      assertThat(Math.sqrt(err / D)).as("type " + k + " stays the same taste").isLessThan(0.08);
+    }
+  }
 }
