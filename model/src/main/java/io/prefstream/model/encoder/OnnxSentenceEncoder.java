@@ -60,13 +60,43 @@ public final class OnnxSentenceEncoder implements TextEncoder {
       this.model = Model.newInstance(id, Device.cpu(), "OnnxRuntime");
       String name = modelFile.getFileName().toString();
       String prefix = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
-      model.load(modelFile.getParent(), prefix);
+      model.load(modelFile.getParent(), prefix, Map.of("sessionOptions", sessionOptions()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load ONNX encoder " + modelFile + ": " + e.getMessage(), e);
     } catch (MalformedModelException e) {
       throw new IllegalArgumentException("malformed ONNX model " + modelFile + ": " + e.getMessage(), e);
     }
     this.dimension = encodeBatch(List.of("dimension probe")).get(0).length;
+  }
+
+  /** Threads of one ONNX session ({@code -Dprefstream.encoder.threads}, default 1). */
+  static int sessionThreads() {
+    int n = Integer.getInteger("prefstream.encoder.threads", 1);
+    if (n < 1 || n > 256) {
+      throw new IllegalArgumentException("prefstream.encoder.threads must be in [1, 256], got " + n);
+    }
+    return n;
+  }
+
+  /**
+   * One intra-op thread that does not spin, unless told otherwise. Why: ONNX Runtime's default is a pool of one
+   * thread per core that busy-waits between operators. A prefstream process runs two encoders (learner and scorer in
+   * local mode) next to Kafka and the JIT; on 2 cores their spinning pools took the cores from each other and from
+   * the real work: measured in the demo's cold start, 3.6 texts/s per encoder instead of the 32 texts/s one
+   * encoder reaches alone (README, "Encoder threads").
+   */
+  private static ai.onnxruntime.OrtSession.SessionOptions sessionOptions() {
+    try {
+      ai.onnxruntime.OrtSession.SessionOptions o = new ai.onnxruntime.OrtSession.SessionOptions();
+      int threads = sessionThreads();
+      o.setIntraOpNumThreads(threads);
+      o.setInterOpNumThreads(1);
+      o.addConfigEntry("session.intra_op.allow_spinning", threads == 1 ? "0"
+          : System.getProperty("prefstream.encoder.spin", "0"));
+      return o;
+    } catch (ai.onnxruntime.OrtException e) {
+      throw new IllegalStateException("cannot set ONNX Runtime session options: " + e.getMessage(), e);
+    }
   }
 
   /**
