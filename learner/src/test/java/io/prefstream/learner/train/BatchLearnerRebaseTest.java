@@ -1,5 +1,7 @@
 package io.prefstream.learner.train;
 
+import static io.prefstream.learner.train.TestVectors.gaussian;
+import static io.prefstream.learner.train.TestVectors.plus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -77,21 +79,5 @@ class BatchLearnerRebaseTest {
           "a careful, well sourced answer about topic " + i, "lol whatever " + i, 1.0, 1_000L + i));
     }
     return new TrainingBatch(id, "u", "academy", 1_000L + from, 1_000L + from + n, true, events);
-  }
-
-  private static float[] gaussian(Random rnd, int n, float scale) {
-    float[] v = new float[n];
-    for (int i = 0; i < n; i++) {
-      v[i] = (float) rnd.nextGaussian() * scale;
-    }
-    return v;
-  }
-
-  private static float[] plus(float[] a, float[] b) {
-    float[] out = new float[a.length];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = a[i] + b[i];
-    }
-    return out;
   }
 }

@@ -1,5 +1,9 @@
 package io.prefstream.learner.train;
 
+import static io.prefstream.learner.train.TestVectors.gaussian;
+import static io.prefstream.learner.train.TestVectors.plus;
+import static io.prefstream.learner.train.TestVectors.minus;
+import static io.prefstream.learner.train.TestVectors.dot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -206,37 +210,5 @@ class BatchLearnerTypesTest {
           likesCareful ? b : a, 1.0, 1_000L + i));
     }
     return new TrainingBatch(user + "/" + id, user, DOMAIN, 1_000L + from, 1_000L + from + n, true, events);
-  }
-
-  private static float[] gaussian(Random rnd, int n, float scale) {
-    float[] v = new float[n];
-    for (int i = 0; i < n; i++) {
-      v[i] = (float) rnd.nextGaussian() * scale;
-    }
-    return v;
-  }
-
-  private static float[] plus(float[] a, float[] b) {
-    float[] out = new float[a.length];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = a[i] + b[i];
-    }
-    return out;
-  }
-
-  private static float[] minus(float[] a, float[] b) {
-    float[] out = new float[a.length];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = a[i] - b[i];
-    }
-    return out;
-  }
-
-  private static double dot(float[] a, float[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += (double) a[i] * b[i];
-    }
-    return s;
   }
 }

@@ -170,7 +170,10 @@ public final class GenericRefit {
       float[] was = frozen(parent, d);
       double[] sum = sums.computeIfAbsent(d, k -> new double[dim]);
       float[] u = m.weights();
-      float[] residual = config.types() > 0 ? new float[dim] : null;
+      int seen = ++users.computeIfAbsent(d, k -> new int[1])[0];
+      // Only a model that enters the sample needs its residual as an array (a run adds millions of keys).
+      int slot = config.types() > 0 ? sampleSlot(d, seen) : -1;
+      float[] residual = slot >= 0 ? new float[dim] : null;
       for (int i = 0; i < dim; i++) {
         double r = (double) was[i] + u[i] - now[i];
         sum[i] += r;
@@ -178,25 +181,30 @@ public final class GenericRefit {
           residual[i] = (float) r;
         }
       }
-      int seen = ++users.computeIfAbsent(d, k -> new int[1])[0];
       if (residual != null) {
-        sample(d, residual, seen);
+        List<float[]> sample = samples.computeIfAbsent(d, k -> new ArrayList<>());
+        if (slot == sample.size()) {
+          sample.add(residual);
+        } else {
+          sample.set(slot, residual);
+        }
       }
       events.computeIfAbsent(d, k -> new long[1])[0] += m.eventsApplied();
     }
 
-    private void sample(String domain, float[] residual, int seen) {
-      List<float[]> sample = samples.computeIfAbsent(domain, k -> new ArrayList<>());
-      if (sample.size() < config.typeSample()) {
-        sample.add(residual);
-        return;
+    /**
+     * Reservoir sampling: where the {@code seen}-th model of a domain goes in its sample (appended while the sample is
+     * not full, else a uniform slot), or -1 when it stays out.
+     */
+    private int sampleSlot(String domain, int seen) {
+      int size = samples.getOrDefault(domain, List.of()).size();
+      if (size < config.typeSample()) {
+        return size;
       }
       SplittableRandom random = sampleRandom.computeIfAbsent(domain,
           k -> new SplittableRandom(0x5eedL * 31 + k.hashCode()));
       int slot = random.nextInt(seen);
-      if (slot < sample.size()) {
-        sample.set(slot, residual);
-      }
+      return slot < size ? slot : -1;
     }
 
     private float[] frozen(BaseModel version, String domain) {
