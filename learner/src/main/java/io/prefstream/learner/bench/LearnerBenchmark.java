@@ -44,13 +44,16 @@ public final class LearnerBenchmark {
 
   /** Measured numbers. */
   public record Result(long events, int keys, int trainCalls, double seconds, double eventsPerSec,
-      double rawStepEventsPerSec, double embedSecondsCached, String device, String encoder) {
+      double rawStepEventsPerSec, double embedSecondsCached, long stateRecords, double stateRecordMeanBytes,
+      double stateRecordEncodeMicros, String device, String encoder) {
 
     public String toJson() {
       return String.format(java.util.Locale.ROOT,
           "{\"eventsPerSec\":%.1f,\"rawStepEventsPerSec\":%.1f,\"events\":%d,\"keys\":%d,\"trainCalls\":%d,"
-              + "\"seconds\":%.3f,\"embedSecondsCached\":%.3f,\"device\":\"%s\",\"encoder\":\"%s\"}",
-          eventsPerSec, rawStepEventsPerSec, events, keys, trainCalls, seconds, embedSecondsCached, device, encoder);
+              + "\"seconds\":%.3f,\"embedSecondsCached\":%.3f,\"stateRecords\":%d,\"stateRecordMeanBytes\":%.0f,"
+              + "\"stateRecordEncodeMicros\":%.2f,\"device\":\"%s\",\"encoder\":\"%s\"}",
+          eventsPerSec, rawStepEventsPerSec, events, keys, trainCalls, seconds, embedSecondsCached, stateRecords,
+          stateRecordMeanBytes, stateRecordEncodeMicros, device, encoder);
     }
   }
 
@@ -91,7 +94,8 @@ public final class LearnerBenchmark {
       passes.sort(java.util.Comparator.comparingDouble(Result::eventsPerSec));
       Result r = passes.get(passes.size() / 2);
       return new Result(r.events(), r.keys(), r.trainCalls(), r.seconds(), r.eventsPerSec(),
-          r.rawStepEventsPerSec(), r.embedSecondsCached(), trainer.device(), enc.id());
+          r.rawStepEventsPerSec(), r.embedSecondsCached(), r.stateRecords(), r.stateRecordMeanBytes(),
+          r.stateRecordEncodeMicros(), trainer.device(), enc.id());
     }
   }
 
@@ -104,25 +108,28 @@ public final class LearnerBenchmark {
     long embedNanos = 0;
     int calls = 0;
     long bytes = 0;
+    long records = 0;
+    long encodeNanos = 0;
     long t0 = System.nanoTime();
     for (int i = 0; i < batches.size(); i += o.blockBatches()) {
       BatchLearner.Outcome out = learner.learn(batches.subList(i, Math.min(batches.size(), i + o.blockBatches())),
           k -> states.computeIfAbsent(k, kk -> KeyState.fresh(kk.userId(), kk.domain(), dim, window)), 0L);
       // What the service sends per block: the touched keys' state records (checkpoints are encoded by learn()).
+      long e0 = System.nanoTime();
       for (KeyState s : out.touched.values()) {
         bytes += KeyStateCodec.encode(s).length;
+        records++;
       }
+      encodeNanos += System.nanoTime() - e0;
       events += out.events();
       trainNanos += out.trainNanos;
       embedNanos += out.embedNanos;
       calls += out.trainCalls;
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    if (bytes < 0) {
-      throw new IllegalStateException("unreachable");
-    }
     return new Result(events, states.size(), calls, seconds, events / seconds, events / (trainNanos / 1e9),
-        embedNanos / 1e9, "", "");
+        embedNanos / 1e9, records, records == 0 ? 0 : (double) bytes / records,
+        records == 0 ? 0 : encodeNanos / 1e3 / records, "", "");
   }
 
   /** DSP events; the k-th event of style S goes to user {@code bench-S-(k mod usersPerStyle)} in domain S. */

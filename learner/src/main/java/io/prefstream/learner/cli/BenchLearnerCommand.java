@@ -61,8 +61,10 @@ public class BenchLearnerCommand implements Callable<Integer> {
       System.out.println(r.toJson());
     } else {
       System.out.printf("learner applied %d events of %d keys in %.2f s: %.0f events/s (embeddings cached); "
-              + "raw trainer calls alone: %.0f events/s; %d trainer calls on %s, encoder %s%n", r.events(), r.keys(),
-          r.seconds(), r.eventsPerSec(), r.rawStepEventsPerSec(), r.trainCalls(), r.device(), r.encoder());
+              + "raw trainer calls alone: %.0f events/s; %d trainer calls on %s, encoder %s; %d learner-state records "
+              + "of %.0f bytes, %.1f us each to encode%n", r.events(), r.keys(), r.seconds(), r.eventsPerSec(),
+          r.rawStepEventsPerSec(), r.trainCalls(), r.device(), r.encoder(), r.stateRecords(), r.stateRecordMeanBytes(),
+          r.stateRecordEncodeMicros());
     }
     return 0;
   }

@@ -4,6 +4,7 @@ import io.prefstream.learner.LearningConfig;
 import io.prefstream.learner.state.HeldPair;
 import io.prefstream.learner.state.KeyState;
 import io.prefstream.model.checkpoint.CheckpointCodec;
+import io.prefstream.model.checkpoint.Fp16;
 import io.prefstream.model.reward.BaseModel;
 import io.prefstream.model.reward.IndividualModel;
 import io.prefstream.model.reward.FeatureLayout;
@@ -347,8 +348,8 @@ public final class BatchLearner {
       IndividualModel m = new IndividualModel(s.userId(), s.domain(), s.publishedVersion() + 1, base.version(),
           candidate, s.eventsApplied(), s.steps(), s.newestEventTimeMs(), nowMs);
       byte[] bytes = CheckpointCodec.encode(m);
-      IndividualModel asDecoded = (IndividualModel) CheckpointCodec.decode(bytes);
-      s.markPublished(m.version(), asDecoded.weights());
+      // The weights as the scorer decodes them (the record stores fp16), without decoding the record again.
+      s.markPublished(m.version(), Fp16.round(candidate));
       out.published.put(s.key(), new Published(m, bytes));
     }
   }

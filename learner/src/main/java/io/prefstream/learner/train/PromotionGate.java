@@ -70,8 +70,9 @@ public final class PromotionGate {
     double curLoss = 0;
     for (int i = 0; i < n; i++) {
       HeldPair p = heldBack.get(i);
-      double candGap = p.gap(candidate);
-      double curGap = p.gap(current);
+      double[] gaps = p.gaps(candidate, current);
+      double candGap = gaps[0];
+      double curGap = gaps[1];
       boolean candOk = candGap > 0;
       boolean curOk = curGap > 0;
       candRight += candOk ? 1 : 0;

@@ -104,14 +104,83 @@ class KeyStateCodecTest {
   }
 
   @Test
-  void halfPrecisionRoundsToNearest() {
-    assertThat(Half.round(1.0f)).isEqualTo(1.0f);
-    assertThat(Half.round(0.1f)).isEqualTo(0.099975586f);
-    assertThat(Half.round(-2.5f)).isEqualTo(-2.5f);
-    assertThat(Half.round(65504f)).isEqualTo(65504f);
-    assertThat(Half.round(1e6f)).isEqualTo(Float.POSITIVE_INFINITY);
-    assertThat(Half.round(1e-6f)).isCloseTo(1e-6f, org.assertj.core.data.Offset.offset(3e-8f));
-    assertThat(Half.round(1e-9f)).isEqualTo(0f);
-    assertThat(Float.isNaN(Half.round(Float.NaN))).isTrue();
+  void heldBackPairsAreRoundedToHalfPrecisionToNearestEven() {
+    HeldPair p = new HeldPair(new float[] {1.0f, 0.1f, -2.5f, 65504f, 65519f, 65520f, 1e6f, 1e-6f, 1e-9f, Float.NaN}, 0f);
+    float[] d = p.diff();
+    assertThat(d[0]).isEqualTo(1.0f);
+    assertThat(d[1]).isEqualTo(0.099975586f);
+    assertThat(d[2]).isEqualTo(-2.5f);
+    assertThat(d[3]).isEqualTo(65504f);
+    assertThat(d[4]).isEqualTo(65504f);
+    assertThat(d[5]).isEqualTo(Float.POSITIVE_INFINITY); // halfway to 65536 rounds to the even, overflowing, value
+    assertThat(d[6]).isEqualTo(Float.POSITIVE_INFINITY);
+    assertThat(d[7]).isCloseTo(1e-6f, org.assertj.core.data.Offset.offset(3e-8f));
+    assertThat(d[8]).isEqualTo(0f);
+    assertThat(Float.isNaN(d[9])).isTrue();
   }
+
+  @Test
+  void theGateSumsBothModelsExactlyAsOneAtATime() {
+    Random rnd = new Random(5);
+    float[] diff = new float[768];
+    float[] a = new float[768];
+    float[] b = new float[768];
+    for (int i = 0; i < diff.length; i++) {
+      diff[i] = (float) rnd.nextGaussian() * 0.1f;
+      a[i] = (float) rnd.nextGaussian();
+      b[i] = (float) rnd.nextGaussian();
+    }
+    HeldPair p = new HeldPair(diff, 0.5f);
+    double[] both = p.gaps(a, b);
+    assertThat(both[0]).isEqualTo(p.gap(a));
+    assertThat(both[1]).isEqualTo(p.gap(b));
+    double sum = 0;
+    for (int i = 0; i < diff.length; i++) {
+      sum += (double) a[i] * p.diff()[i];
+    }
+    assertThat(p.gap(a)).isEqualTo(sum);
+  }
+
+  /**
+   * The record bytes of a fixed state, pinned by their SHA-256: records written by earlier releases sit on the compacted
+   * topic, so a faster encoder must write exactly what the format says (modified UTF-8 strings, big-endian fields,
+   * raw float bits, half-precision held-back pairs), byte for byte.
+   */
+  @Test
+  void theEncodingOfAFixedStateIsPinned() throws Exception {
+    Random rnd = new Random(11);
+    KeyState s = KeyState.fresh("us\u00e9r-\u2713\u0000", "literature", 32, 10);
+    float[] w = new float[32];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) rnd.nextGaussian();
+    }
+    w[5] = Float.intBitsToFloat(0x7fc00123); // a NaN payload survives
+    w[6] = -0f;
+    s.setWorking(w);
+    s.markPublished(4, w.clone());
+    s.countEvents(41, 99L);
+    s.countSteps(7);
+    s.rebase(3, null);
+    for (int i = 0; i < 6; i++) {
+      float[] d = new float[32];
+      for (int j = 0; j < d.length; j++) {
+        d[j] = (float) (rnd.nextGaussian() * Math.pow(10, j % 9 - 6));
+      }
+      s.holdBack(new HeldPair(d, 0.25f * i), 4);
+    }
+    for (int i = 0; i < 21; i++) {
+      s.tally().record(i % 4 != 0);
+      s.rememberBatch("batch-" + i);
+    }
+    s.anchorOn(1, true);
+    s.typeEvidence(3)[2] = 0.75f;
+    byte[] bytes = KeyStateCodec.encode(s);
+    String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    assertThat(bytes).hasSize(PINNED_LENGTH);
+    assertThat(sha).isEqualTo(PINNED_SHA256);
+    assertThat(KeyStateCodec.encode(KeyStateCodec.decode(bytes))).isEqualTo(bytes);
+  }
+
+  private static final int PINNED_LENGTH = 840;
+  private static final String PINNED_SHA256 = "65c2b7d7b929b1901a3068d7a00b2874d43200cb5c1e67ce7141035e13fdc976";
 }

@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.prefstream.learner.LearningConfig;
 import io.prefstream.learner.state.KeyState;
+import io.prefstream.model.checkpoint.CheckpointCodec;
 import io.prefstream.model.encoder.Encoders;
 import io.prefstream.model.encoder.TextEncoder;
 import io.prefstream.model.reward.BaseModel;
+import io.prefstream.model.reward.IndividualModel;
 import io.prefstream.model.reward.PairFeaturizer;
 import io.prefstream.model.train.BatchedIndividualTrainer;
 import io.prefstream.protocol.batch.TrainingBatch;
@@ -37,11 +39,15 @@ class BatchLearnerRebaseTest {
           Map.of("academy", gaussian(rnd, dim, 0.1f)), 10, 1L);
       BatchLearner onV1 = new BatchLearner(v1, featurizer, trainer, EnrichmentPool.empty(), LearningConfig.defaults());
       Map<ModelKey, KeyState> states = new HashMap<>();
-      onV1.learn(List.of(batch("b1", 0, 24)), k -> states.computeIfAbsent(k,
+      BatchLearner.Outcome first = onV1.learn(List.of(batch("b1", 0, 24)), k -> states.computeIfAbsent(k,
           key -> KeyState.fresh(key.userId(), key.domain(), dim, 100)), 1L);
       KeyState s = states.get(ModelKey.of("u", "academy"));
       assertThat(s.baseVersion()).isEqualTo(1);
       assertThat(s.published()).as("a checkpoint was published on v1").isNotNull();
+      IndividualModel decoded = (IndividualModel) CheckpointCodec.decode(
+          first.published.get(ModelKey.of("u", "academy")).bytes());
+      assertThat(s.published()).as("the gate's current model is what the scorer decodes").containsExactly(
+          decoded.weights());
       float[] effectiveBefore = plus(v1.frozen("academy"), s.working());
       float[] servedBefore = plus(v1.frozen("academy"), s.published());
 
