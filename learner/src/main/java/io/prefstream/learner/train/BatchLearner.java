@@ -359,10 +359,10 @@ public final class BatchLearner {
       float margin) {
     float[] evidence = s.typeEvidence(types.size() + 1);
     double generic = dot(w, fc) - dot(w, fr);
-    evidence[0] += (float) softplus(margin - generic);
+    evidence[0] += (float) PreferenceLoss.loss(generic, margin);
     for (int t = 0; t < types.size(); t++) {
       float[] c = types.get(t);
-      evidence[t + 1] += (float) softplus(margin - generic - (dot(c, fc) - dot(c, fr)));
+      evidence[t + 1] += (float) PreferenceLoss.loss(generic + (dot(c, fc) - dot(c, fr)), margin);
     }
   }
 
@@ -387,10 +387,6 @@ public final class BatchLearner {
     s.setWorking(moved);
     s.anchorOn(best, true);
     return true;
-  }
-
-  private static double softplus(double x) {
-    return x > 30 ? x : Math.log1p(Math.exp(x));
   }
 
   private static float[] add(float[] a, float[] b) {

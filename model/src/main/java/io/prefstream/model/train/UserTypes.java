@@ -101,11 +101,7 @@ final class UserTypes {
   private static double[][] copy(List<float[]> start) {
     double[][] c = new double[start.size()][];
     for (int t = 0; t < c.length; t++) {
-      float[] s = start.get(t);
-      c[t] = new double[s.length];
-      for (int i = 0; i < s.length; i++) {
-        c[t][i] = s[i];
-      }
+      c[t] = toDouble(start.get(t));
     }
     return c;
   }
