@@ -4,6 +4,7 @@ import io.prefstream.ingest.cli.BenchIngestCommand;
 import io.prefstream.learner.cli.BenchLearnerCommand;
 import io.prefstream.learner.cli.BenchRefitCommand;
 import io.prefstream.model.cli.EncoderBenchCommand;
+import io.prefstream.model.cli.NgramCeilingCommand;
 import io.prefstream.model.cli.QualityTableCommand;
 import io.prefstream.scorer.cli.BenchScorerCommand;
 import picocli.CommandLine;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Command;
         BenchRefitCommand.class,
         BenchScorerCommand.class,
         QualityTableCommand.class,
+        NgramCeilingCommand.class,
         EncoderBenchCommand.class,
         BenchSoakCommand.class,
     })
