@@ -1,5 +1,7 @@
 package io.prefstream.cli;
 
+import ch.qos.logback.classic.Level;
+import io.prefstream.local.LibraryLogs;
 import io.prefstream.local.LocalConfig;
 import io.prefstream.local.LocalMode;
 import io.prefstream.local.StatusBoard;
@@ -8,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,6 +20,9 @@ import picocli.CommandLine.Option;
         "With --demo, simulated users publish preferences and a scoring client shows the models learning their tastes.",
         "Ctrl-C stops everything cleanly; starting again resumes from the stored state."})
 public final class LocalCommand implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--demo", description = "Drive simulated users and a scoring client.")
   boolean demo;
 
@@ -72,6 +78,11 @@ public final class LocalCommand implements Callable<Integer> {
       + "generic part per domain holds what that domain's users' models share (0 or unset: never).")
   Long refitEverySeconds;
 
+  @Option(names = "--library-logs", defaultValue = "file",
+      description = "Where the log lines of the broker, the Kafka clients and DJL go: file (<data-dir>/logs/local.log, "
+          + "with prefstream's own; the terminal then shows only prefstream's) or terminal (default: ${DEFAULT-VALUE}).")
+  String libraryLogs;
+
   @Option(names = "--config", description = "Properties file with service settings (keys as in the ingest, learner and "
       + "scorer READMEs); PREFSTREAM_* environment variables override it, the flags above override both.")
   Path configFile;
@@ -84,6 +95,14 @@ public final class LocalCommand implements Callable<Integer> {
         refitEverySeconds == null || refitEverySeconds == 0 ? null : Duration.ofSeconds(refitEverySeconds), seed,
         Settings.load(configFile, System.getenv(), Map.of()));
     StatusBoard board = StatusBoard.forConsole();
+    LibraryLogs logs = switch (libraryLogs) {
+      // On a terminal the board redraws in place, so even prefstream's INFO lines would break it: warnings only.
+      case "file" -> LibraryLogs.redirect(dataDir.resolve("logs").resolve("local.log"),
+          board.interactive() ? Level.WARN : Level.INFO);
+      case "terminal" -> null;
+      default -> throw new CommandLine.ParameterException(spec.commandLine(),
+          "--library-logs must be 'file' or 'terminal', got '" + libraryLogs + "'");
+    };
     LocalMode local = new LocalMode(config);
     Thread shutdown = new Thread(() -> {
       local.requestStop();
@@ -92,6 +111,10 @@ public final class LocalCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(shutdown);
     try {
       local.start(board);
+      if (logs != null) {
+        board.println("  logs                   " + logs.file().toAbsolutePath()
+            + " (broker, Kafka clients, DJL and prefstream; the terminal shows prefstream's own)");
+      }
       board.println("running; Ctrl-C stops everything" + (durationSeconds == null ? "" : " (or after "
           + durationSeconds + " s)"));
       local.runUntilStopped(board);
@@ -102,6 +125,9 @@ public final class LocalCommand implements Callable<Integer> {
       board.println(local.summary().toJson());
     } finally {
       local.close();
+      if (logs != null) {
+        logs.close();
+      }
       try {
         Runtime.getRuntime().removeShutdownHook(shutdown);
       } catch (IllegalStateException alreadyShuttingDown) {

@@ -92,6 +92,7 @@ public final class BrokerWatch implements AutoCloseable {
       error = (e.getCause() != null ? e.getCause() : e).toString();
     }
     long now = System.currentTimeMillis();
+    boolean firstContact = ok && lastContactMs < 0;
     if (ok) {
       lastContactMs = now;
     } else {
@@ -101,7 +102,7 @@ public final class BrokerWatch implements AutoCloseable {
       connected = ok;
       sinceMs = now;
       if (ok) {
-        log.info("Kafka reachable again");
+        log.info(firstContact ? "Kafka reachable" : "Kafka reachable again");
       } else {
         log.warn("Kafka unreachable: {}", error);
       }
