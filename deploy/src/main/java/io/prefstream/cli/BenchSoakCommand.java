@@ -1,5 +1,7 @@
 package io.prefstream.cli;
 
+import ch.qos.logback.classic.Level;
+import io.prefstream.local.LibraryLogs;
 import io.prefstream.local.soak.SoakConfig;
 import io.prefstream.local.soak.SoakReport;
 import io.prefstream.local.soak.SoakRun;
@@ -71,9 +73,19 @@ public final class BenchSoakCommand implements Callable<Integer> {
     SoakConfig config = new SoakConfig(Duration.ofSeconds(durationSeconds), Duration.ofSeconds(sampleSeconds),
         Duration.ofSeconds(warmupSeconds), rate, scoreRate, users, partitions, encoder, folder, sharedData, seed,
         Settings.load(null, System.getenv(), Map.of()));
+    // As in local mode: the rows stay readable, the broker's and clients' lines go to the run's folder.
+    LibraryLogs logs = LibraryLogs.redirect(folder.resolve("logs").resolve("soak.log"), Level.WARN);
     System.err.println("soak: " + durationSeconds + " s at " + rate + " events/s and " + scoreRate
-        + " scoring checks/s, data in " + folder.toAbsolutePath());
-    SoakReport report = new SoakRun(config, System.err).run();
+        + " scoring checks/s, data in " + folder.toAbsolutePath()
+        + (logs == null ? "" : ", logs in " + logs.file().toAbsolutePath()));
+    SoakReport report;
+    try {
+      report = new SoakRun(config, System.err).run();
+    } finally {
+      if (logs != null) {
+        logs.close();
+      }
+    }
     report.conclusion().forEach(System.err::println);
     if (json) {
       System.out.println(report.toJson());

@@ -64,6 +64,7 @@ class LibraryLogsTest {
     Logger own = LoggerFactory.getLogger("io.prefstream.local.SomeService");
     Path file = dir.resolve("local.log");
     try (LibraryLogs logs = LibraryLogs.redirect(file, Level.WARN)) {
+      assertThat(logs.file()).isEqualTo(file);
       own.info("own-info-1");
       own.warn("own-warn-2");
     } finally {
