@@ -17,12 +17,7 @@ import org.slf4j.LoggerFactory;
 class LibraryLogsTest {
   @Test
   void libraryLinesGoToTheFileOnlyAndOwnLinesToBoth(@TempDir Path dir) throws IOException {
-    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-    ListAppender<ILoggingEvent> terminal = new ListAppender<>();
-    terminal.setContext(context);
-    terminal.start();
-    root.addAppender(terminal);
+    ListAppender<ILoggingEvent> terminal = attachTerminal();
     Logger broker = LoggerFactory.getLogger("kafka.server.ReplicaManager");
     Logger client = LoggerFactory.getLogger("org.apache.kafka.clients.producer.internals.Sender");
     Logger own = LoggerFactory.getLogger("io.prefstream.local.SomeService");
@@ -49,18 +44,13 @@ class LibraryLogsTest {
       assertThat(written).contains("broker-error-1", "client-warn-2", "lookalike-warn-3", "own-info-4", "own-warn-5")
           .contains("kafka.server.ReplicaManager").doesNotContain("after-close-6");
     } finally {
-      root.detachAppender(terminal);
+      root().detachAppender(terminal);
     }
   }
 
   @Test
   void aTerminalLevelOfWarnKeepsOwnInfoLinesInTheFileOnly(@TempDir Path dir) throws IOException {
-    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-    ListAppender<ILoggingEvent> terminal = new ListAppender<>();
-    terminal.setContext(context);
-    terminal.start();
-    root.addAppender(terminal);
+    ListAppender<ILoggingEvent> terminal = attachTerminal();
     Logger own = LoggerFactory.getLogger("io.prefstream.local.SomeService");
     Path file = dir.resolve("local.log");
     try (LibraryLogs logs = LibraryLogs.redirect(file, Level.WARN)) {
@@ -68,9 +58,22 @@ class LibraryLogsTest {
       own.info("own-info-1");
       own.warn("own-warn-2");
     } finally {
-      root.detachAppender(terminal);
+      root().detachAppender(terminal);
     }
     assertThat(terminal.list).extracting(ILoggingEvent::getMessage).containsExactly("own-warn-2");
     assertThat(Files.readString(file)).contains("own-info-1", "own-warn-2");
+  }
+
+  /** A stand-in for the terminal: an appender on the root logger, as the console appender of logback.xml is. */
+  private static ListAppender<ILoggingEvent> attachTerminal() {
+    ListAppender<ILoggingEvent> terminal = new ListAppender<>();
+    terminal.setContext((LoggerContext) LoggerFactory.getILoggerFactory());
+    terminal.start();
+    root().addAppender(terminal);
+    return terminal;
+  }
+
+  private static ch.qos.logback.classic.Logger root() {
+    return ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(Logger.ROOT_LOGGER_NAME);
   }
 }
