@@ -1,24 +1,18 @@
 package io.prefstream.model.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.prefstream.model.bench.NgramFeatures.Kind;
 import io.prefstream.model.bench.NgramFeatures.Sparse;
+import io.prefstream.model.data.DspResponses;
 import io.prefstream.model.data.EventFiles;
 import io.prefstream.model.data.PreferenceRecord;
 import io.prefstream.model.data.PromptSplit;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -79,7 +73,7 @@ public final class NgramCeiling {
   public Result run(Consumer<String> progress) {
     long t0 = System.currentTimeMillis();
     PromptSplit.Parts dsp = PromptSplit.split(EventFiles.read(config.dsp()), config.testPercent());
-    Map<String, String> styleOfText = config.dspRaw() == null ? Map.of() : stylesByText(config.dspRaw());
+    Map<String, String> styleOfText = config.dspRaw() == null ? Map.of() : DspResponses.stylesByText(config.dspRaw());
     Map<String, List<PreferenceRecord>> generalTest = new LinkedHashMap<>();
     List<PreferenceRecord> generalTrain = new ArrayList<>();
     for (Path f : config.general()) {
@@ -256,28 +250,5 @@ public final class NgramCeiling {
     int dash = name.indexOf('-');
     int dot = name.indexOf('.');
     return name.substring(0, dash > 0 ? dash : dot > 0 ? dot : name.length());
-  }
-
-  private static Map<String, String> stylesByText(Path raw) {
-    ObjectMapper json = new ObjectMapper();
-    Map<String, String> out = new HashMap<>();
-    try (BufferedReader r = Files.newBufferedReader(raw, StandardCharsets.UTF_8)) {
-      for (String line; (line = r.readLine()) != null; ) {
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode responses = json.readTree(line).get("responses");
-        if (responses == null) {
-          throw new IllegalArgumentException(raw + ": a line without 'responses' (expected the DSP raw shape)");
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = responses.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> e = it.next();
-          out.put(e.getValue().asText(), e.getKey());
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + raw, e);
-    }
-    return out;
   }
 }

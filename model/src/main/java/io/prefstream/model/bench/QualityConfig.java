@@ -21,16 +21,18 @@ import java.util.List;
  *     all-minilm-l6-v2), then run the table on the tuned encoder's features
  * @param hiddenCacheDir on-disk cache of the frozen layers' activations (null: memory only)
  * @param tunedEncoderOut where the tuned encoder is saved (null: a temporary directory)
+ * @param dspRaw the DSP queries with their responses by style, to break each customized model's accuracy down by
+ *     the rejected response's style (null: no breakdown)
  */
 public record QualityConfig(
     String encoderSpec, FeatureLayout layout, List<Path> generalFiles, List<Path> dspFiles, int testPercent,
     BaseTrainerConfig base, CustomizeConfig customize, int newUserEvents, Path cacheDir, EncoderTuneConfig tune,
-    Path hiddenCacheDir, Path tunedEncoderOut) {
+    Path hiddenCacheDir, Path tunedEncoderOut, Path dspRaw) {
 
   /** The table on the frozen encoder (no tuning). */
   public QualityConfig(String encoderSpec, FeatureLayout layout, List<Path> generalFiles, List<Path> dspFiles,
       int testPercent, BaseTrainerConfig base, CustomizeConfig customize, int newUserEvents, Path cacheDir) {
     this(encoderSpec, layout, generalFiles, dspFiles, testPercent, base, customize, newUserEvents, cacheDir,
-        null, null, null);
+        null, null, null, null);
   }
 }

@@ -3,6 +3,7 @@ package io.prefstream.model.bench;
 import io.prefstream.model.bert.EncoderTuning;
 import io.prefstream.model.customize.Customizer;
 import io.prefstream.model.customize.UserDomain;
+import io.prefstream.model.data.DspResponses;
 import io.prefstream.model.data.EventFiles;
 import io.prefstream.model.data.FeaturizedPair;
 import io.prefstream.model.data.PairEncoder;
@@ -41,9 +42,13 @@ public final class QualityTable {
     this.config = config;
   }
 
-  /** rows: model name → column → accuracy; newUser: label → accuracy. */
+  /**
+   * rows: model name → column → accuracy; newUser: label → accuracy; ownStyleByRejectedStyle: customized model (its
+   * domain) → style of the rejected response → accuracy on that domain's test pairs (empty without the raw file).
+   */
   public record Result(String encoderId, int featureDim, List<String> columns, Map<String, Map<String, Double>> rows,
-      Map<String, Integer> testPairs, Map<String, Double> newUser, long millis) {}
+      Map<String, Integer> testPairs, Map<String, Double> newUser,
+      Map<String, Map<String, Double>> ownStyleByRejectedStyle, long millis) {}
 
   public Result run(Consumer<String> progress) {
     long t0 = System.currentTimeMillis();
@@ -112,16 +117,22 @@ public final class QualityTable {
       gTest.forEach((k, v) -> testPairs.put(k, v.size()));
       Map<String, Map<String, Double>> rows = new LinkedHashMap<>();
       rows.put("base", row(dTestByDomain, gTest, RewardModel.of(base, null, null)));
+      Map<String, String> styleOfText = config.dspRaw() == null ? Map.of() : DspResponses.stylesByText(config.dspRaw());
+      Map<String, Map<String, Double>> byRejected = new LinkedHashMap<>();
       for (Map.Entry<UserDomain, IndividualModel> e : custom.individuals().entrySet()) {
         RewardModel m = RewardModel.of(custom.base(), e.getKey().domain(), e.getValue());
         rows.put(e.getKey().domain(), row(dTestByDomain, gTest, m));
+        if (!styleOfText.isEmpty()) {
+          byRejected.put(e.getKey().domain(),
+              byRejectedStyle(m, dTestByDomain.getOrDefault(e.getKey().domain(), List.of()), styleOfText));
+        }
       }
       for (String domain : dTestByDomain.keySet()) {
         rows.put(domain + " (generic only)",
             row(dTestByDomain, gTest, RewardModel.of(custom.base(), domain, null)));
       }
       Map<String, Double> newUser = newUsers(base, custom.base(), dTrain, dTestByDomain, gTrain);
-      return new Result(fz.encoderId(), fz.dimension(), columns, rows, testPairs, newUser,
+      return new Result(fz.encoderId(), fz.dimension(), columns, rows, testPairs, newUser, byRejected,
           System.currentTimeMillis() - t0);
     }
   }
@@ -194,6 +205,20 @@ public final class QualityTable {
     return r;
   }
 
+  private static Map<String, Double> byRejectedStyle(RewardModel m, List<FeaturizedPair> pairs,
+      Map<String, String> styleOfText) {
+    Map<String, List<FeaturizedPair>> groups = new TreeMap<>();
+    for (FeaturizedPair p : pairs) {
+      String style = styleOfText.get(p.record().rejected());
+      if (style != null) {
+        groups.computeIfAbsent(style, k -> new ArrayList<>()).add(p);
+      }
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    groups.forEach((style, g) -> out.put(style, accuracy(m, g)));
+    return out;
+  }
+
   static double accuracy(RewardModel m, List<FeaturizedPair> pairs) {
     int ok = 0;
     for (FeaturizedPair p : pairs) {
@@ -222,6 +247,14 @@ public final class QualityTable {
     });
     sb.append("new users:\n");
     r.newUser().forEach((k, v) -> sb.append(String.format("  %-45s %.3f%n", k, v)));
+    if (!r.ownStyleByRejectedStyle().isEmpty()) {
+      sb.append("customized models on their own style, by the rejected response's style:\n");
+      r.ownStyleByRejectedStyle().forEach((model, byStyle) -> {
+        StringBuilder line = new StringBuilder();
+        byStyle.forEach((style, a) -> line.append(String.format(" %s %.3f", style, a)));
+        sb.append(String.format("  %-20s%s%n", model, line));
+      });
+    }
     return sb.toString();
   }
 }

@@ -91,7 +91,8 @@ public class QualityTableCommand implements Callable<Integer> {
     QualityConfig qc = new QualityConfig(enc, CommandSupport.layout(spec.commandLine(), layout, hashedDims),
         List.of(data.resolve("general/helpful-dev.events.jsonl"), data.resolve("general/harmless-dev.events.jsonl")),
         List.of(data.resolve("dsp/dsp-dev.events.jsonl")), testPercent, base, cc, newUserEvents,
-        DataDirs.embeddingCache(), tune, DataDirs.hiddenCache(), saveEncoder);
+        DataDirs.embeddingCache(), tune, DataDirs.hiddenCache(), saveEncoder,
+        java.nio.file.Files.exists(data.resolve("dsp/dsp-dev.raw.jsonl")) ? data.resolve("dsp/dsp-dev.raw.jsonl") : null);
     QualityTable.Result r = new QualityTable(qc).run(System.err::println);
     String table = QualityTable.format(r);
     if (json) {
@@ -104,6 +105,7 @@ public class QualityTableCommand implements Callable<Integer> {
       o.putPOJO("testPairs", r.testPairs());
       o.putPOJO("rows", r.rows());
       o.putPOJO("newUser", r.newUser());
+      o.putPOJO("ownStyleByRejectedStyle", r.ownStyleByRejectedStyle());
       o.put("millis", r.millis());
       System.out.println(m.writeValueAsString(o));
     } else {
