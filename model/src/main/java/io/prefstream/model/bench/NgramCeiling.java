@@ -6,12 +6,9 @@ import io.prefstream.model.data.DspResponses;
 import io.prefstream.model.data.EventFiles;
 import io.prefstream.model.data.PreferenceRecord;
 import io.prefstream.model.data.PromptSplit;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -79,15 +76,18 @@ public final class NgramCeiling {
     for (Path f : config.general()) {
       PromptSplit.Parts p = PromptSplit.split(EventFiles.read(f), config.testPercent());
       generalTrain.addAll(p.train());
-      generalTest.put(setName(f), p.test());
+      generalTest.put(EventFiles.setName(f), p.test());
     }
+    Map<String, List<PreferenceRecord>> trainByUser = new TreeMap<>(byUser(dsp.train()));
+    Map<String, List<PreferenceRecord>> testByUser = byUser(dsp.test());
     List<KindResult> out = new ArrayList<>();
     for (Kind kind : config.kinds()) {
       NgramFeatures dspFeatures = NgramFeatures.fit(kind, texts(dsp.train()), minDocuments(kind));
       progress.accept(kind + ": " + dspFeatures.dimension() + " DSP features");
       List<StyleResult> styles = new ArrayList<>();
-      for (String user : new TreeMap<>(byUser(dsp.train())).keySet()) {
-        styles.add(style(user, dsp, dspFeatures, styleOfText, progress));
+      for (Map.Entry<String, List<PreferenceRecord>> e : trainByUser.entrySet()) {
+        styles.add(style(e.getKey(), e.getValue(), testByUser.getOrDefault(e.getKey(), List.of()), dspFeatures,
+            styleOfText, progress));
       }
       NgramFeatures generalFeatures = NgramFeatures.fit(kind, texts(generalTrain), minDocuments(kind));
       progress.accept(kind + ": " + generalFeatures.dimension() + " general features");
@@ -97,10 +97,8 @@ public final class NgramCeiling {
     return new Result(out, System.currentTimeMillis() - t0);
   }
 
-  private StyleResult style(String user, PromptSplit.Parts dsp, NgramFeatures features,
-      Map<String, String> styleOfText, Consumer<String> progress) {
-    List<PreferenceRecord> train = byUser(dsp.train()).get(user);
-    List<PreferenceRecord> test = byUser(dsp.test()).getOrDefault(user, List.of());
+  private StyleResult style(String user, List<PreferenceRecord> train, List<PreferenceRecord> test,
+      NgramFeatures features, Map<String, String> styleOfText, Consumer<String> progress) {
     List<Sparse> x = diffs(train, features);
     List<Sparse> xt = diffs(test, features);
     double best = Double.NEGATIVE_INFINITY;
@@ -227,28 +225,8 @@ public final class NgramCeiling {
   }
 
   private static List<String> promptsInHashOrder(List<PreferenceRecord> pairs) {
-    Set<String> prompts = new LinkedHashSet<>();
-    pairs.forEach(r -> prompts.add(r.prompt()));
-    return prompts.stream().sorted(Comparator.comparing(NgramCeiling::sha256Hex)).toList();
-  }
-
-  private static String sha256Hex(String s) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-      StringBuilder sb = new StringBuilder();
-      for (byte b : h) {
-        sb.append(String.format("%02x", b));
-      }
-      return sb.toString();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String setName(Path file) {
-    String name = file.getFileName().toString();
-    int dash = name.indexOf('-');
-    int dot = name.indexOf('.');
-    return name.substring(0, dash > 0 ? dash : dot > 0 ? dot : name.length());
+    Map<String, byte[]> hashes = new HashMap<>();
+    pairs.forEach(r -> hashes.computeIfAbsent(r.prompt(), PromptSplit::hash));
+    return hashes.keySet().stream().sorted((a, b) -> Arrays.compareUnsigned(hashes.get(a), hashes.get(b))).toList();
   }
 }

@@ -55,11 +55,9 @@ public final class QualityTable {
     Map<String, List<PreferenceRecord>> generalTest = new LinkedHashMap<>();
     List<PreferenceRecord> generalTrain = new ArrayList<>();
     for (Path f : config.generalFiles()) {
-      String name = f.getFileName().toString();
-      name = name.contains("-") ? name.substring(0, name.indexOf('-')) : name;
       PromptSplit.Parts parts = PromptSplit.split(EventFiles.read(f), config.testPercent());
       generalTrain.addAll(parts.train());
-      generalTest.put(name, parts.test());
+      generalTest.put(EventFiles.setName(f), parts.test());
     }
     PromptSplit.Parts dsp = PromptSplit.split(EventFiles.read(config.dspFiles()), config.testPercent());
     List<PreferenceRecord> all = new ArrayList<>(generalTrain);

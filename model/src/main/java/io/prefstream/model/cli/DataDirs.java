@@ -24,6 +24,12 @@ final class DataDirs {
     return Path.of("../shared/data");
   }
 
+  /** The DSP responses by style ({@code dsp/dsp-dev.raw.jsonl}) in the data directory, or null when it has none. */
+  static Path dspRaw(Path data) {
+    Path raw = data.resolve("dsp/dsp-dev.raw.jsonl");
+    return Files.isRegularFile(raw) ? raw : null;
+  }
+
   /** -Dprefstream.embedding.cache, else ~/.cache/prefstream/embeddings. */
   static Path embeddingCache() {
     String p = System.getProperty("prefstream.embedding.cache");

@@ -3,7 +3,6 @@ package io.prefstream.model.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.prefstream.model.bench.NgramCeiling;
 import io.prefstream.model.bench.NgramFeatures;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -45,10 +44,9 @@ public class NgramCeilingCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path data = dataDir != null ? dataDir : DataDirs.data();
-    Path raw = data.resolve("dsp/dsp-dev.raw.jsonl");
     NgramCeiling.Config config = new NgramCeiling.Config(
         List.of(data.resolve("general/helpful-dev.events.jsonl"), data.resolve("general/harmless-dev.events.jsonl")),
-        List.of(data.resolve("dsp/dsp-dev.events.jsonl")), Files.exists(raw) ? raw : null, testPercent, kinds, l2,
+        List.of(data.resolve("dsp/dsp-dev.events.jsonl")), DataDirs.dspRaw(data), testPercent, kinds, l2,
         fractions, maxIterations);
     NgramCeiling.Result r = new NgramCeiling(config).run(System.err::println);
     String table = NgramCeiling.format(r);

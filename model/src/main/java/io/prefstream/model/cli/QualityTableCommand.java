@@ -92,7 +92,7 @@ public class QualityTableCommand implements Callable<Integer> {
         List.of(data.resolve("general/helpful-dev.events.jsonl"), data.resolve("general/harmless-dev.events.jsonl")),
         List.of(data.resolve("dsp/dsp-dev.events.jsonl")), testPercent, base, cc, newUserEvents,
         DataDirs.embeddingCache(), tune, DataDirs.hiddenCache(), saveEncoder,
-        java.nio.file.Files.exists(data.resolve("dsp/dsp-dev.raw.jsonl")) ? data.resolve("dsp/dsp-dev.raw.jsonl") : null);
+        DataDirs.dspRaw(data));
     QualityTable.Result r = new QualityTable(qc).run(System.err::println);
     String table = QualityTable.format(r);
     if (json) {

@@ -25,6 +25,12 @@ public final class EventFiles {
     return out;
   }
 
+  /** The name of the data set in a file, its file name up to the first '-' ("helpful-dev.events.jsonl": helpful). */
+  public static String setName(Path file) {
+    String name = file.getFileName().toString();
+    return name.contains("-") ? name.substring(0, name.indexOf('-')) : name;
+  }
+
   public static List<PreferenceRecord> read(Path file) {
     List<PreferenceRecord> out = new ArrayList<>();
     try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

@@ -29,10 +29,15 @@ public final class PromptSplit {
   }
 
   public static boolean isTest(String prompt, int testPercent) {
+    byte[] h = hash(prompt);
+    long v = ((h[0] & 0xffL) << 24) | ((h[1] & 0xffL) << 16) | ((h[2] & 0xffL) << 8) | (h[3] & 0xffL);
+    return v * 100 < (long) testPercent * (1L << 32);
+  }
+
+  /** The SHA-256 of the prompt's UTF-8 bytes, which the split is decided by. */
+  public static byte[] hash(String prompt) {
     try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(prompt.getBytes(StandardCharsets.UTF_8));
-      long v = ((h[0] & 0xffL) << 24) | ((h[1] & 0xffL) << 16) | ((h[2] & 0xffL) << 8) | (h[3] & 0xffL);
-      return v * 100 < (long) testPercent * (1L << 32);
+      return MessageDigest.getInstance("SHA-256").digest(prompt.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
