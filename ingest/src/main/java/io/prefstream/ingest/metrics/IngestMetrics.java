@@ -33,6 +33,7 @@ public final class IngestMetrics {
   public static final String LAG = "prefstream.ingest.event.to.batch.lag";
   public static final String RECORDS_TOO_LARGE = "prefstream.ingest.records.too.large";
   public static final String PENDING_EVENTS = "prefstream.ingest.pending.events";
+  public static final String DEDUPE_FILTER_BYTES = "prefstream.ingest.dedupe.filter.bytes";
 
   private final MeterRegistry registry;
   private final Counter eventsIn;
@@ -43,6 +44,7 @@ public final class IngestMetrics {
   private final DistributionSummary batchSize;
   private final Timer lag;
   private final AtomicLong pending = new AtomicLong();
+  private final AtomicLong dedupeFilterBytes = new AtomicLong();
   private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
   private final Map<String, Counter> batchesOut = new ConcurrentHashMap<>();
   private final Map<String, Counter> tooLarge = new ConcurrentHashMap<>();
@@ -67,6 +69,8 @@ public final class IngestMetrics {
         .maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
     Gauge.builder(PENDING_EVENTS, pending, AtomicLong::get)
         .description("valid events waiting in open batches of this instance's tasks").register(registry);
+    Gauge.builder(DEDUPE_FILTER_BYTES, dedupeFilterBytes, AtomicLong::get).baseUnit("bytes")
+        .description("memory of the Bloom filters in front of this instance's dedupe stores").register(registry);
     // every reason's series exists from the start (at 0), so rate() in the DLQ alert sees it before the first reject
     for (RejectReason reason : RejectReason.values()) {
       rejectedCounter(reason.code());
@@ -84,6 +88,11 @@ public final class IngestMetrics {
   /** @param delta events added to (positive) or emitted from or handed off by (negative) open batches */
   public void pending(long delta) {
     pending.addAndGet(delta);
+  }
+
+  /** @param delta bytes the dedupe filters of a task grew (positive) or freed (negative) */
+  public void dedupeFilterBytes(long delta) {
+    dedupeFilterBytes.addAndGet(delta);
   }
 
   public void eventIn() {

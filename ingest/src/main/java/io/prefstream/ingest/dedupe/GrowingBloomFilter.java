@@ -1,0 +1,103 @@
+package io.prefstream.ingest.dedupe;
+
+/**
+ * A Bloom filter over byte-string keys that grows with what it is given: a chain of fixed filters, each twice the
+ * capacity of the one before, so that the number of ids a time bucket will hold need not be known up front.
+ * No false negatives: every key added is found. A key never added is reported with probability about
+ * {@value #BITS_PER_KEY}-bits-per-key's false-positive rate (0.8 %) per filter in the chain, summed over the
+ * chain (a chain of 10 filters holds 67 million keys). Not thread-safe.
+ */
+public final class GrowingBloomFilter {
+  static final int BITS_PER_KEY = 10;
+  /** Probes per key: {@code BITS_PER_KEY * ln 2} rounded, the optimum for that size. */
+  static final int PROBES = 7;
+
+  private final int firstCapacity;
+  private Stage[] stages = new Stage[0];
+  private long keys;
+
+  /** @param firstCapacity keys the first filter holds before a second, twice as large, is added */
+  public GrowingBloomFilter(int firstCapacity) {
+    if (firstCapacity < 64 || firstCapacity > (1 << 26)) {
+      throw new IllegalArgumentException("first capacity must be in [64, 2^26], got " + firstCapacity);
+    }
+    this.firstCapacity = firstCapacity;
+  }
+
+  public void add(byte[] key) {
+    Stage last = stages.length == 0 ? null : stages[stages.length - 1];
+    if (last == null || last.keys >= last.capacity) {
+      long capacity = (long) firstCapacity << stages.length;
+      last = new Stage((int) Math.min(capacity, 1 << 28));
+      Stage[] grown = java.util.Arrays.copyOf(stages, stages.length + 1);
+      grown[stages.length] = last;
+      stages = grown;
+    }
+    long h1 = KeyHash.hash(key, 0);
+    long h2 = KeyHash.hash(key, h1) | 1;
+    last.add(h1, h2);
+    keys++;
+  }
+
+  public boolean mightContain(byte[] key) {
+    if (stages.length == 0) {
+      return false;
+    }
+    long h1 = KeyHash.hash(key, 0);
+    long h2 = KeyHash.hash(key, h1) | 1;
+    for (Stage s : stages) {
+      if (s.mightContain(h1, h2)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Keys added so far (duplicates included). */
+  public long keys() {
+    return keys;
+  }
+
+  /** Bytes of the bit arrays. */
+  public long sizeBytes() {
+    long bytes = 0;
+    for (Stage s : stages) {
+      bytes += (long) s.words.length * Long.BYTES;
+    }
+    return bytes;
+  }
+
+  private static final class Stage {
+    final long[] words;
+    final long bits;
+    final int capacity;
+    int keys;
+
+    Stage(int capacity) {
+      this.capacity = capacity;
+      long wanted = (long) capacity * BITS_PER_KEY;
+      this.words = new long[(int) ((wanted + 63) / 64)];
+      this.bits = (long) words.length * 64;
+    }
+
+    void add(long h1, long h2) {
+      long h = h1;
+      for (int i = 0; i < PROBES; i++, h += h2) {
+        long bit = Math.floorMod(h, bits);
+        words[(int) (bit >>> 6)] |= 1L << bit;
+      }
+      keys++;
+    }
+
+    boolean mightContain(long h1, long h2) {
+      long h = h1;
+      for (int i = 0; i < PROBES; i++, h += h2) {
+        long bit = Math.floorMod(h, bits);
+        if ((words[(int) (bit >>> 6)] & (1L << bit)) == 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+}
