@@ -1,8 +1,8 @@
 package io.prefstream.protocol.batch;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prefstream.protocol.event.EventParser;
 import io.prefstream.protocol.event.ParseResult;
 import io.prefstream.protocol.event.PreferenceEvent;
@@ -18,23 +18,26 @@ public final class TrainingBatchCodec {
   private TrainingBatchCodec() {}
 
   public static byte[] encode(TrainingBatch batch) {
-    ObjectNode n = Json.MAPPER.createObjectNode();
-    n.put("formatVersion", FORMAT_VERSION);
-    n.put("batchId", batch.batchId());
-    n.put("userId", batch.userId());
-    n.put("domain", batch.domain());
-    n.put("windowStart", batch.windowStartMs());
-    n.put("windowEnd", batch.windowEndMs());
-    n.put("closedEarly", batch.closedEarly());
-    ArrayNode events = n.putArray("events");
-    for (PreferenceEvent e : batch.events()) {
-      events.add(EventParser.toNode(e));
-    }
-    try {
-      return Json.MAPPER.writeValueAsBytes(n);
+    ByteArrayBuilder out = new ByteArrayBuilder(512 + 320 * batch.events().size());
+    try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeNumberField("formatVersion", FORMAT_VERSION);
+      g.writeStringField("batchId", batch.batchId());
+      g.writeStringField("userId", batch.userId());
+      g.writeStringField("domain", batch.domain());
+      g.writeNumberField("windowStart", batch.windowStartMs());
+      g.writeNumberField("windowEnd", batch.windowEndMs());
+      g.writeBooleanField("closedEarly", batch.closedEarly());
+      g.writeArrayFieldStart("events");
+      for (PreferenceEvent e : batch.events()) {
+        EventParser.write(g, e);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
     } catch (IOException e) {
       throw new IllegalStateException("cannot encode batch " + batch.batchId(), e);
     }
+    return out.toByteArray();
   }
 
   /**
