@@ -43,7 +43,27 @@ class TrainingBatchCodecTest {
         .isInstanceOf(MalformedBatchException.class).hasMessageContaining("someone-else");
   }
 
-  /** The encoding as it was built before the streaming writer: a Jackson tree of {@link EventParser#toNode}. */
+  /** An event as the encoders wrote it before the streaming writer: a Jackson tree. */
+  private static ObjectNode treeNode(PreferenceEvent event) throws Exception {
+    ObjectNode n = Json.MAPPER.createObjectNode();
+    if (event.schemaVersion() != null) {
+      n.put("schemaVersion", event.schemaVersion());
+    }
+    n.put("eventId", event.eventId());
+    n.put("userId", event.userId());
+    n.put("domain", event.domain());
+    n.put("prompt", event.prompt());
+    n.put("chosen", event.chosen());
+    n.put("rejected", event.rejected());
+    n.put("strength", event.strength());
+    n.put("timestamp", event.timestampMs());
+    for (java.util.Map.Entry<String, String> e : event.extensions().entrySet()) {
+      n.set(e.getKey(), Json.MAPPER.readTree(e.getValue()));
+    }
+    return n;
+  }
+
+  /** A batch as it was encoded before the streaming writer: one Jackson tree. */
   private static byte[] treeEncoding(TrainingBatch batch) throws Exception {
     ObjectNode n = Json.MAPPER.createObjectNode();
     n.put("formatVersion", TrainingBatchCodec.FORMAT_VERSION);
@@ -55,13 +75,13 @@ class TrainingBatchCodecTest {
     n.put("closedEarly", batch.closedEarly());
     ArrayNode events = n.putArray("events");
     for (PreferenceEvent e : batch.events()) {
-      events.add(EventParser.toNode(e));
+      events.add(treeNode(e));
     }
     return Json.MAPPER.writeValueAsBytes(n);
   }
 
   @Test
-  void theStreamingEncoderWritesTheTreeEncodersBytes() throws Exception {
+  void theStreamingEncodersWriteTheTreeEncodersBytes() throws Exception {
     Path dsp = Path.of(System.getProperty("prefstream.data.dir", "../../shared/data"), "dsp", "dsp-dev.events.jsonl");
     List<PreferenceEvent> events = new ArrayList<>();
     for (String line : Files.readAllLines(dsp)) {
@@ -75,6 +95,9 @@ class TrainingBatchCodecTest {
         + "\"prompt\":\"caf\u00e9 \\\"q\\\" \ud83d\ude00\",\"chosen\":\"a\",\"rejected\":\"b\",\"strength\":0.125,"
         + "\"timestamp\":\"2026-12-03T10:00:00Z\",\"app\":{\"k\":[1,2.5,true,null,\"s\"]},\"n\":  -3 ,\"f\":1e3}";
     events.add(((ParseResult.Valid) EventParser.parse(odd.getBytes(StandardCharsets.UTF_8), 1L)).event());
+    for (PreferenceEvent e : events) {
+      assertThat(EventParser.toJson(e)).isEqualTo(Json.MAPPER.writeValueAsBytes(treeNode(e)));
+    }
     int batches = 0;
     for (int from = 0; from < events.size(); from += 32, batches++) {
       List<PreferenceEvent> chunk = events.subList(from, Math.min(events.size(), from + 32));
