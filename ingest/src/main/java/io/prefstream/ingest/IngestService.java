@@ -172,8 +172,8 @@ public final class IngestService implements AutoCloseable {
     // exactly-once nothing is visible before its transaction commits, and the commit flushes at once whatever lingers,
     // so lingering up to the commit interval costs no freshness; 5 ms made ~11-record batches here, each with its own
     // 64 KiB LZ4 buffers, which cost a third of all ingest CPU in the benchmark (producer I/O thread and broker).
-    p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), (int) Math.max(5,
-        Math.min(Integer.MAX_VALUE, config.commitInterval().toMillis())));
+    p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), (int) Math.min(Integer.MAX_VALUE,
+        Math.max(5, config.commitInterval().toMillis())));
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 4 * 1024 * 1024);

@@ -1,11 +1,13 @@
 package io.prefstream.ingest.dedupe;
 
+import java.util.Arrays;
+
 /**
  * A Bloom filter over byte-string keys that grows with what it is given: a chain of fixed filters, each twice the
  * capacity of the one before, so that the number of ids a time bucket will hold need not be known up front.
- * No false negatives: every key added is found. A key never added is reported with probability about
- * {@value #BITS_PER_KEY}-bits-per-key's false-positive rate (0.8 %) per filter in the chain, summed over the
- * chain (a chain of 10 filters holds 67 million keys). Not thread-safe.
+ * No false negatives: every key added is found. A key never added is reported with probability at most the
+ * false-positive rate of a full filter at {@value #BITS_PER_KEY} bits a key (0.8 %) per filter in the chain, summed
+ * over the chain (a chain of 10 filters from the default 65,536 holds 67 million keys). Not thread-safe.
  */
 public final class GrowingBloomFilter {
   static final int BITS_PER_KEY = 10;
@@ -24,29 +26,32 @@ public final class GrowingBloomFilter {
     this.firstCapacity = firstCapacity;
   }
 
-  public void add(byte[] key) {
+  public long add(byte[] key) {
+    return add(IdHash.of(key));
+  }
+
+  /** @return the bytes this add allocated: a new filter's when the last one was full, else 0 */
+  public long add(IdHash hash) {
+    long allocated = 0;
     Stage last = stages.length == 0 ? null : stages[stages.length - 1];
     if (last == null || last.keys >= last.capacity) {
-      long capacity = (long) firstCapacity << stages.length;
-      last = new Stage((int) Math.min(capacity, 1 << 28));
-      Stage[] grown = java.util.Arrays.copyOf(stages, stages.length + 1);
-      grown[stages.length] = last;
-      stages = grown;
+      last = new Stage((int) Math.min((long) firstCapacity << stages.length, 1 << 28));
+      stages = Arrays.copyOf(stages, stages.length + 1);
+      stages[stages.length - 1] = last;
+      allocated = (long) last.words.length * Long.BYTES;
     }
-    long h1 = KeyHash.hash(key, 0);
-    long h2 = KeyHash.hash(key, h1) | 1;
-    last.add(h1, h2);
+    last.add(hash.h1(), hash.h2());
     keys++;
+    return allocated;
   }
 
   public boolean mightContain(byte[] key) {
-    if (stages.length == 0) {
-      return false;
-    }
-    long h1 = KeyHash.hash(key, 0);
-    long h2 = KeyHash.hash(key, h1) | 1;
+    return mightContain(IdHash.of(key));
+  }
+
+  public boolean mightContain(IdHash hash) {
     for (Stage s : stages) {
-      if (s.mightContain(h1, h2)) {
+      if (s.mightContain(hash.h1(), hash.h2())) {
         return true;
       }
     }

@@ -16,14 +16,23 @@ public final class RecentIdFilter {
 
   private final TreeMap<Long, GrowingBloomFilter> byBucket = new TreeMap<>();
 
-  public void add(long bucketStartMs, byte[] key) {
-    byBucket.computeIfAbsent(bucketStartMs, b -> new GrowingBloomFilter(FIRST_CAPACITY)).add(key);
+  /** @return the bytes the filters grew by (see {@link GrowingBloomFilter#add(IdHash)}) */
+  public long add(long bucketStartMs, byte[] key) {
+    return add(bucketStartMs, IdHash.of(key));
+  }
+
+  public long add(long bucketStartMs, IdHash hash) {
+    return byBucket.computeIfAbsent(bucketStartMs, b -> new GrowingBloomFilter(FIRST_CAPACITY)).add(hash);
   }
 
   /** False means the id is certainly not in that bucket of the store. */
   public boolean mightContain(long bucketStartMs, byte[] key) {
+    return mightContain(bucketStartMs, IdHash.of(key));
+  }
+
+  public boolean mightContain(long bucketStartMs, IdHash hash) {
     GrowingBloomFilter f = byBucket.get(bucketStartMs);
-    return f != null && f.mightContain(key);
+    return f != null && f.mightContain(hash);
   }
 
   /** Drops the filters of buckets that start at or before {@code bucketStartMs}; returns the bytes freed. */

@@ -1,6 +1,7 @@
 package io.prefstream.ingest.topology;
 
 import io.prefstream.ingest.UserRateLimit;
+import io.prefstream.ingest.dedupe.IdHash;
 import io.prefstream.ingest.dedupe.RecentIdFilter;
 import io.prefstream.ingest.metrics.IngestMetrics;
 import io.prefstream.ingest.ratelimit.TokenBuckets;
@@ -74,17 +75,18 @@ final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcom
     this.store = context.getStateStore(storeName);
     this.buckets = rateLimit.enabled() ? new TokenBuckets(rateLimit) : null;
     this.recent = new RecentIdFilter();
+    this.filterBytes = 0;
     this.currentBucket = Long.MIN_VALUE;
     long started = System.nanoTime();
     long ids = 0;
     try (KeyValueIterator<Windowed<Bytes>, byte[]> it = store.all()) {
       while (it.hasNext()) {
         KeyValue<Windowed<Bytes>, byte[]> kv = it.next();
-        recent.add(kv.key.window().start(), kv.key.key().get());
+        filterBytes += recent.add(kv.key.window().start(), kv.key.key().get());
         ids++;
       }
     }
-    trackFilterBytes();
+    metrics.dedupeFilterBytes(filterBytes);
     if (ids > 0) {
       log.info("dedupe filter of task {} rebuilt from {} stored ids in {} ms ({} KiB)", context.taskId(), ids,
           (System.nanoTime() - started) / 1_000_000, filterBytes / 1024);
@@ -98,10 +100,11 @@ final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcom
     recent = null;
   }
 
-  private void trackFilterBytes() {
-    long now = recent.sizeBytes();
-    metrics.dedupeFilterBytes(now - filterBytes);
-    filterBytes = now;
+  private void filterGrew(long bytes) {
+    if (bytes != 0) {
+      filterBytes += bytes;
+      metrics.dedupeFilterBytes(bytes);
+    }
   }
 
   @Override
@@ -125,11 +128,11 @@ final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcom
     long expired = now - retentionMs - bucketMs; // buckets starting at or before this are past the retention
     if (bucket != currentBucket) {
       currentBucket = bucket;
-      recent.dropUpTo(expired);
-      trackFilterBytes();
+      filterGrew(-recent.dropUpTo(expired));
     }
+    IdHash hash = IdHash.of(key.get()); // once per event, for every bucket's filter
     for (long b = bucket; b > expired; b -= bucketMs) {
-      if (recent.mightContain(b, key.get()) && store.fetch(key, b) != null) {
+      if (recent.mightContain(b, hash) && store.fetch(key, b) != null) {
         metrics.duplicate();
         return;
       }
@@ -139,7 +142,7 @@ final class DedupeProcessor implements Processor<byte[], Outcome, String, Outcom
       return;
     }
     store.put(key, SEEN, bucket);
-    recent.add(bucket, key.get());
+    filterGrew(recent.add(bucket, hash));
     context.forward(record.withKey(event.userId()));
   }
 
