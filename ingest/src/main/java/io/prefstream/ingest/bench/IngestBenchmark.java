@@ -36,20 +36,21 @@ public final class IngestBenchmark {
   private static final byte[] EVENT_ID_KEY = "\"eventId\":".getBytes(StandardCharsets.US_ASCII);
   private static final String[] DOMAINS = {"support", "legal", "medical", "coding"};
 
+  /** What the reference application of {@code --floor} does with each event (see {@link FloorTopology}). */
+  public enum FloorWork { NONE, PARSE, DURABLE }
+
   /**
    * @param events how many events to push
    * @param users how many distinct users they are spread over (round robin)
    * @param textChars characters in each of prompt, chosen and rejected; sets the record size
-   */
-  /**
-   * @param floor run {@link FloorTopology} (no parsing, no state) with ingest's Kafka Streams settings instead of
-   *     ingest, to measure what any exactly-once Streams application can reach here
+   * @param floor null to run ingest; else run {@link FloorTopology} doing that much of ingest's work, with ingest's
+   *     Kafka Streams settings, to measure what an exactly-once Streams application doing it can reach here
    * @param streamsOverrides Kafka Streams and client settings put over ingest's ({@code --set key=value})
    * @param warmup events pushed through each path (other ids) before the timed run, so that both are timed with
    *     compiled code rather than partly interpreted; 0 times them cold
    */
   public record Options(int events, int users, int partitions, int textChars, int streamThreads, Duration window,
-      int earlyEmit, Duration commitInterval, long seed, boolean floor, Map<String, String> streamsOverrides,
+      int earlyEmit, Duration commitInterval, long seed, FloorWork floor, Map<String, String> streamsOverrides,
       int warmup) {
     public Options {
       if (events < 1 || users < 1 || partitions < 1 || textChars < 1 || streamThreads < 1) {
@@ -104,8 +105,8 @@ public final class IngestBenchmark {
       AtomicLong batches = new AtomicLong();
       double ingestSeconds;
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
-      if (o.floor()) {
-        ingestSeconds = runFloor(config, bootstrap, warm, records, batches, registry);
+      if (o.floor() != null) {
+        ingestSeconds = runFloor(config, o.floor(), bootstrap, warm, records, batches, registry);
       } else {
         try (IngestService ingest = new IngestService(config, registry)) {
           ingest.start();
@@ -127,18 +128,18 @@ public final class IngestBenchmark {
       double raw = o.events() / rawSeconds;
       double ing = o.events() / ingestSeconds;
       return new Result(o.events(), avgBytes, o.partitions(), o.users(), raw, rawSeconds, ing, ingestSeconds,
-          batches.get(), ing / raw, o.floor() ? "floor" : "ingest", warm.size());
+          batches.get(), ing / raw, o.floor() == null ? "ingest" : "floor-" + o.floor().name().toLowerCase(java.util.Locale.ROOT), warm.size());
     }
   }
 
   /** {@link FloorTopology} with ingest's Kafka Streams settings, timed like ingest. */
-  private static double runFloor(IngestConfig config, String bootstrap, List<byte[][]> warm, List<byte[][]> records,
+  private static double runFloor(IngestConfig config, FloorWork work, String bootstrap, List<byte[][]> warm, List<byte[][]> records,
       AtomicLong outputs, SimpleMeterRegistry registry) throws InterruptedException {
     io.prefstream.ingest.admin.TopicProvisioner.ensureTopics(config);
     java.util.Properties props = IngestService.streamsProperties(config,
         new io.prefstream.ingest.metrics.IngestMetrics(registry));
     try (org.apache.kafka.streams.KafkaStreams streams = new org.apache.kafka.streams.KafkaStreams(
-        FloorTopology.build(config.topics().events(), config.topics().batches()), props)) {
+        FloorTopology.build(config.topics().events(), config.topics().batches(), work), props)) {
       io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics m =
           new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams);
       m.bindTo(registry);

@@ -44,10 +44,12 @@ public final class BenchIngestCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Seed of the generated texts (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--floor",
-      description = "Measure a do-nothing exactly-once Kafka Streams app (read, count, write 1 record per 16 events) "
-          + "with ingest's settings instead of ingest: the ceiling for ingest here.")
-  boolean floor;
+  @Option(names = "--floor", arity = "0..1", fallbackValue = "NONE", paramLabel = "WORK",
+      description = "Instead of ingest, measure a reference exactly-once Kafka Streams app with ingest's settings: "
+          + "NONE (read, count, write 1 record per 16 events; the default with a bare --floor), PARSE (also parse "
+          + "each event as ingest does) or DURABLE (parse, keep each event in a changelogged store until it leaves in "
+          + "a per-user batch of 32: the part of ingest's work no correct ingest can skip). Case-insensitive.")
+  IngestBenchmark.FloorWork floor;
 
   @Option(names = "--set", description = "A Kafka Streams or client setting over ingest's, e.g. "
       + "--set consumer.max.poll.records=5000 (repeatable).")
@@ -65,7 +67,7 @@ public final class BenchIngestCommand implements Callable<Integer> {
 
   /** Runs the benchmark without the {@code prefstream} launcher (see ingest/README.md). */
   public static void main(String[] args) {
-    System.exit(new picocli.CommandLine(new BenchIngestCommand()).execute(args));
+    System.exit(new picocli.CommandLine(new BenchIngestCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }
 
   @Override

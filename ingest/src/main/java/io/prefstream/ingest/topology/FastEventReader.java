@@ -25,7 +25,7 @@ import java.util.Map;
  * error) it returns null and the caller asks {@code EventParser}, which stays the one authority on why a record is
  * invalid. {@code FastEventReaderTest} checks the two agree on the fuzz corpus and the DSP data.
  */
-final class FastEventReader {
+public final class FastEventReader {
   private static final JsonFactory FACTORY = Json.EVENT_READER.getFactory();
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int EVENT_ID = 0;
@@ -38,7 +38,7 @@ final class FastEventReader {
   private FastEventReader() {}
 
   /** @return the event, exactly as {@code EventParser.parse} would build it, or null to ask {@code EventParser} */
-  static PreferenceEvent tryRead(byte[] value, long recordTimestampMs) {
+  public static PreferenceEvent tryRead(byte[] value, long recordTimestampMs) {
     if (value == null || value.length == 0 || value.length > EventLimits.MAX_RECORD_BYTES || !strictUtf8(value)) {
       return null;
     }

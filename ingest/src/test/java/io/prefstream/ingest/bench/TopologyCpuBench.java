@@ -30,7 +30,7 @@ public final class TopologyCpuBench {
     int events = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     List<byte[][]> records = IngestBenchmark.generate(new IngestBenchmark.Options(events, 1000, 3, 30, 1,
-        Duration.ofSeconds(1), 32, Duration.ofMillis(100), 42, false, java.util.Map.of(), 0));
+        Duration.ofSeconds(1), 32, Duration.ofMillis(100), 42, null, java.util.Map.of(), 0));
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     double best = Double.MAX_VALUE;
     for (int round = 0; round < rounds; round++) {
