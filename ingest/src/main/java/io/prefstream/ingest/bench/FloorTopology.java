@@ -1,7 +1,6 @@
 package io.prefstream.ingest.bench;
 
 import io.prefstream.ingest.topology.FastEventReader;
-import io.prefstream.protocol.event.EventParser;
 import io.prefstream.protocol.event.ParseResult;
 import io.prefstream.protocol.event.PreferenceEvent;
 import java.nio.ByteBuffer;
@@ -32,8 +31,8 @@ import org.apache.kafka.streams.state.Stores;
  * <ul>
  *   <li>{@link IngestBenchmark.FloorWork#NONE}: read each event, keep nothing, write one 4-byte count per
  *       {@value #COUNT_EVERY} events. The ceiling for any exactly-once Streams application here.
- *   <li>{@link IngestBenchmark.FloorWork#PARSE}: the same, after parsing each event as ingest does (the fast path,
- *       then the protocol's parser).
+ *   <li>{@link IngestBenchmark.FloorWork#PARSE}: the same, after parsing each event as ingest does
+ *       ({@link FastEventReader#parse}).
  *   <li>{@link IngestBenchmark.FloorWork#DURABLE}: what no correct ingest can skip. Parse each event, keep it in a
  *       changelogged store until it has left in a batch (under exactly-once a pending event must survive a crash, and
  *       Kafka Streams commits the input offset past it), and write per user one record holding the original bytes of
@@ -73,11 +72,7 @@ final class FloorTopology {
   }
 
   private static PreferenceEvent parse(Record<byte[], byte[]> record) {
-    PreferenceEvent fast = FastEventReader.tryRead(record.value(), record.timestamp());
-    if (fast != null) {
-      return fast;
-    }
-    if (EventParser.parse(record.value(), record.timestamp()) instanceof ParseResult.Valid valid) {
+    if (FastEventReader.parse(record.value(), record.timestamp()) instanceof ParseResult.Valid valid) {
       return valid.event();
     }
     throw new IllegalStateException("the benchmark's events are valid");
@@ -125,9 +120,8 @@ final class FloorTopology {
     public void init(ProcessorContext<byte[], byte[]> context) {
       this.context = context;
       this.store = context.getStateStore(STORE);
-      context.schedule(Duration.ofMillis(FLUSH_MS), PunctuationType.WALL_CLOCK_TIME, now -> {
-        pending.forEach((user, events) -> emit(user, events, now));
-      });
+      context.schedule(Duration.ofMillis(FLUSH_MS), PunctuationType.WALL_CLOCK_TIME,
+          now -> pending.forEach((user, events) -> emit(user, events, now)));
     }
 
     @Override

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.prefstream.protocol.event.EventLimits;
+import io.prefstream.protocol.event.EventParser;
+import io.prefstream.protocol.event.ParseResult;
 import io.prefstream.protocol.event.PreferenceEvent;
 import io.prefstream.protocol.json.Json;
 import java.io.IOException;
@@ -37,8 +39,14 @@ public final class FastEventReader {
 
   private FastEventReader() {}
 
+  /** Ingest's parse: the fast path, and {@code EventParser} for whatever it leaves. */
+  public static ParseResult parse(byte[] value, long recordTimestampMs) {
+    PreferenceEvent fast = tryRead(value, recordTimestampMs);
+    return fast != null ? new ParseResult.Valid(fast) : EventParser.parse(value, recordTimestampMs);
+  }
+
   /** @return the event, exactly as {@code EventParser.parse} would build it, or null to ask {@code EventParser} */
-  public static PreferenceEvent tryRead(byte[] value, long recordTimestampMs) {
+  static PreferenceEvent tryRead(byte[] value, long recordTimestampMs) {
     if (value == null || value.length == 0 || value.length > EventLimits.MAX_RECORD_BYTES || !strictUtf8(value)) {
       return null;
     }

@@ -1,7 +1,6 @@
 package io.prefstream.ingest.topology;
 
 import io.prefstream.ingest.metrics.IngestMetrics;
-import io.prefstream.protocol.event.EventParser;
 import io.prefstream.protocol.event.ParseResult;
 import io.prefstream.protocol.event.PreferenceEvent;
 import java.nio.charset.StandardCharsets;
@@ -51,8 +50,7 @@ final class ValidateProcessor implements Processor<byte[], byte[], byte[], Outco
       }
       return;
     }
-    PreferenceEvent fast = FastEventReader.tryRead(value, record.timestamp());
-    ParseResult result = fast != null ? new ParseResult.Valid(fast) : EventParser.parse(value, record.timestamp());
+    ParseResult result = FastEventReader.parse(value, record.timestamp());
     if (result instanceof ParseResult.Invalid invalid) {
       reject(record, invalid.reason().code(), invalid.detail());
       return;

@@ -2,7 +2,8 @@ package io.prefstream.ingest.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.ByteBuffer;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,22 +54,16 @@ class FloorTopologyTest {
       all.addAll(out.readRecordsToList());
       assertThat(all.stream().mapToInt(r -> FloorTopology.items(r.value())).sum()).isEqualTo(EVENTS);
 
-      Map<String, List<byte[]>> sent = new HashMap<>();
-      records.forEach(r -> sent.computeIfAbsent(new String(r[0]), u -> new ArrayList<>()).add(r[1]));
-      Map<String, ByteBuffer> received = new HashMap<>();
+      Map<String, ByteArrayOutputStream> sent = new HashMap<>();
+      records.forEach(r -> sent.computeIfAbsent(user(r[0]), u -> new ByteArrayOutputStream()).writeBytes(r[1]));
+      Map<String, ByteArrayOutputStream> received = new HashMap<>();
       for (TestRecord<byte[], byte[]> r : all) {
-        ByteBuffer value = ByteBuffer.wrap(r.value());
-        value.getInt();
-        received.merge(new String(r.key()), value, (a, b) -> ByteBuffer.allocate(a.remaining() + b.remaining())
-            .put(a).put(b).flip());
+        received.computeIfAbsent(user(r.key()), u -> new ByteArrayOutputStream())
+            .write(r.value(), 4, r.value().length - 4); // after the count
       }
       assertThat(received.keySet()).isEqualTo(sent.keySet());
-      sent.forEach((user, values) -> {
-        ByteBuffer expected = ByteBuffer.allocate(values.stream().mapToInt(v -> v.length).sum());
-        values.forEach(expected::put);
-        assertThat(Arrays.equals(expected.array(), toArray(received.get(user))))
-            .as("user %s's events in order, bytes untouched", user).isTrue();
-      });
+      sent.forEach((user, bytes) -> assertThat(Arrays.equals(bytes.toByteArray(), received.get(user).toByteArray()))
+          .as("user %s's events in order, bytes untouched", user).isTrue());
     }
   }
 
@@ -94,7 +89,7 @@ class FloorTopologyTest {
     try (TopologyTestDriver driver = driver(IngestBenchmark.FloorWork.PARSE)) {
       TestInputTopic<byte[], byte[]> in = driver.createInputTopic("in", new ByteArraySerializer(),
           new ByteArraySerializer());
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> in.pipeInput(new byte[0], "{}".getBytes()))
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> in.pipeInput(new byte[0], "{}".getBytes(StandardCharsets.UTF_8)))
           .hasRootCauseInstanceOf(IllegalStateException.class)
           .rootCause().hasMessageContaining("valid");
     }
@@ -113,9 +108,7 @@ class FloorTopologyTest {
         null, Map.of(), 0);
   }
 
-  private static byte[] toArray(ByteBuffer b) {
-    byte[] a = new byte[b.remaining()];
-    b.duplicate().get(a);
-    return a;
+  private static String user(byte[] key) {
+    return new String(key, StandardCharsets.UTF_8);
   }
 }
